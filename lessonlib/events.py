@@ -1,0 +1,141 @@
+"""The one stream of events that every moving part reports to.
+
+Retry loops, feed clients, breakers and managers describe what happens to them as small
+immutable `Event` records. Plots, checks, logs and the health monitor read those records and
+never a component's private state, so a live plot and a homework check share one code path.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What happened. One vocabulary for every component."""
+
+    ATTEMPT = "attempt"  # a connection attempt starts
+    FAILURE = "failure"  # an attempt failed (details: error, retryable)
+    SLEEP = "sleep"  # the driver waits before the next attempt (details: delay)
+    SUCCESS = "success"  # an attempt succeeded
+    GAVE_UP = "gave_up"  # retries exhausted or a fatal error
+    CONNECTED = "connected"  # a connection is up and usable
+    LOST = "lost"  # an established connection ended (details: uptime, reason)
+    STATE = "state"  # a connection state change (details: old, new)
+    BREAKER = "breaker"  # a circuit-breaker transition (details: old, new, reason)
+    GAP = "gap"  # updates were missed and cannot be recovered
+    RESUBSCRIBED = "resubscribed"  # subscriptions restored after a reconnect
+    MALFORMED = "malformed"  # a frame that could not be understood
+    ALERT = "alert"  # a health alert raised or cleared
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened: when (loop time), to which connection, what, and details."""
+
+    time: float
+    source: str
+    kind: Kind
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Freeze the details too: an event is a record, not a channel.
+        if not isinstance(self.details, MappingProxyType):
+            object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.details[key]
+
+    def __repr__(self) -> str:
+        extra = "".join(f" {k}={v!r}" for k, v in self.details.items())
+        return f"Event({self.time:.3f}s {self.source} {self.kind.value}{extra})"
+
+
+EventSink = Callable[[Event], None]
+"""Anything that takes events: an `EventLog`, `EventBus.emit`, a plain function."""
+
+
+class EventBus:
+    """Fans each event out to every subscriber; a subscriber that raises does not stop others."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[EventSink] = []
+        self.subscriber_errors = 0
+
+    def subscribe(self, sink: EventSink) -> Callable[[], None]:
+        """Add `sink`; returns a function that removes it again."""
+        self._subscribers.append(sink)
+
+        def unsubscribe() -> None:
+            if sink in self._subscribers:
+                self._subscribers.remove(sink)
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        for sink in tuple(self._subscribers):
+            try:
+                sink(event)
+            except Exception:  # a broken plot must not break the connection it watches
+                self.subscriber_errors += 1
+
+    __call__ = emit
+
+
+class EventLog:
+    """Records events in order; with `maxlen` it keeps only the newest ones (bounded memory)."""
+
+    def __init__(self, events: Iterable[Event] = (), *, maxlen: int | None = None) -> None:
+        self._events: deque[Event] = deque(events, maxlen=maxlen)
+
+    def __call__(self, event: Event) -> None:
+        self._events.append(event)
+
+    append = __call__
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __getitem__(self, index: int) -> Event:
+        return self._events[index]
+
+    def clear(self) -> None:
+        self._events.clear()
+
+    def where(self, *kinds: Kind | str, source: str | None = None) -> list[Event]:
+        """The events of the given kinds (all kinds when none given), optionally of one source."""
+        wanted = {Kind(k) for k in kinds}
+        return [
+            e
+            for e in self._events
+            if (not wanted or e.kind in wanted) and (source is None or e.source == source)
+        ]
+
+    def times(self, kind: Kind | str, source: str | None = None) -> list[float]:
+        """When each event of `kind` happened."""
+        return [e.time for e in self.where(kind, source=source)]
+
+    def __repr__(self) -> str:
+        return f"EventLog({len(self)} events)"
+
+
+class Emitter:
+    """Stamps events with a source and the loop's time and hands them to a sink (or nowhere)."""
+
+    __slots__ = ("clock", "sink", "source")
+
+    def __init__(self, source: str, sink: EventSink | None, clock: Callable[[], float]) -> None:
+        self.source = source
+        self.sink = sink
+        self.clock = clock
+
+    def __call__(self, kind: Kind, **details: Any) -> None:
+        if self.sink is not None:
+            self.sink(Event(self.clock(), self.source, kind, details))

@@ -1,0 +1,184 @@
+"""The retry driver: carries out a `Backoff` schedule with real (or virtual) sleeps.
+
+`connect_with_retry` calls ``connect`` until it returns, sleeping between attempts as the
+policy says. Transient failures (network errors, timeouts, a server that is overloaded) are
+retried; programming errors are raised at once, since trying again cannot fix them.
+`keep_connected` goes on from there: it runs a session on each connection and reconnects when
+it ends, resetting the backoff only after a healthy spell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
+
+from .backoff import Backoff, BackoffPolicy
+from .events import Emitter, EventSink, Kind
+
+T = TypeVar("T")
+
+RETRYABLE_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+Classifier = Callable[[BaseException], bool]
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether trying again with the same arguments could succeed.
+
+    Network errors, timeouts, a connection closed under us, and the HTTP answers of an
+    overloaded server (429, 500, 502, 503, 504) are transient. Everything else (TypeError,
+    a 404, a bad URL) is fatal: the same call would fail the same way.
+    """
+    if isinstance(error, OSError | TimeoutError | EOFError | ConnectionClosed):
+        return True
+    if isinstance(error, InvalidStatus):
+        return error.response.status_code in RETRYABLE_HTTP_STATUSES
+    if isinstance(error, InvalidMessage):
+        return isinstance(error.__cause__, EOFError | OSError)
+    return False
+
+
+def retry_on(*types: type[BaseException]) -> Classifier:
+    """A classifier that retries exactly the given exception types."""
+    return lambda error: isinstance(error, types)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One attempt: when it ran, how it failed (``None`` if it succeeded), the wait after it."""
+
+    number: int
+    started: float
+    ended: float
+    error: BaseException | None
+    delay: float | None
+
+
+class RetryError(Exception):
+    """Every retry failed. ``history`` holds each attempt; ``__cause__`` is the last error."""
+
+    def __init__(self, message: str, history: list[AttemptRecord]) -> None:
+        super().__init__(message)
+        self.history = history
+
+    @property
+    def attempts(self) -> int:
+        return len(self.history)
+
+
+async def connect_with_retry(
+    connect: Callable[[], Awaitable[T]],
+    policy: BackoffPolicy | None = None,
+    *,
+    retryable: Classifier = is_transient,
+    rng: random.Random | None = None,
+    backoff: Backoff | None = None,
+    attempt_timeout: float | None = None,
+    events: EventSink | None = None,
+    source: str = "retry",
+) -> T:
+    """Call ``connect`` until it succeeds; return what it returned.
+
+    Raises `RetryError` (with the history of attempts) when the policy's retries run out, and
+    re-raises a fatal error at once. ``retryable`` decides which errors are worth another
+    try. Pass a ``backoff`` to carry one schedule across several calls (see `keep_connected`);
+    otherwise each call starts a fresh one. Cancelling it, also during a sleep, stops it at
+    once and propagates the cancellation.
+    """
+    if backoff is None:
+        backoff = Backoff(policy or BackoffPolicy(), rng)
+    elif policy is not None and policy is not backoff.policy:
+        raise ValueError(f"policy {policy!r} differs from the given backoff's policy")
+    if attempt_timeout is not None and not attempt_timeout > 0:
+        raise ValueError(f"attempt_timeout must be greater than 0, got {attempt_timeout!r}")
+
+    loop = asyncio.get_running_loop()
+    emit = Emitter(source, events, loop.time)
+    history: list[AttemptRecord] = []
+    while True:
+        number = len(history) + 1
+        started = loop.time()
+        emit(Kind.ATTEMPT, attempt=number)
+        try:
+            if attempt_timeout is None:
+                connection = await connect()
+            else:
+                connection = await asyncio.wait_for(connect(), attempt_timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            transient = retryable(error)
+            emit(Kind.FAILURE, attempt=number, error=_describe(error), retryable=transient)
+            if not transient:
+                emit(Kind.GAVE_UP, attempts=number, reason="fatal error")
+                raise
+            delay = backoff.next_delay()
+            history.append(AttemptRecord(number, started, loop.time(), error, delay))
+            if delay is None:
+                emit(Kind.GAVE_UP, attempts=number, reason="retries exhausted")
+                raise RetryError(
+                    f"gave up after {number} attempts; last error: {_describe(error)}", history
+                ) from error
+            emit(Kind.SLEEP, attempt=number, delay=delay)
+            await asyncio.sleep(delay)
+        else:
+            history.append(AttemptRecord(number, started, loop.time(), None, None))
+            emit(Kind.SUCCESS, attempt=number, elapsed=loop.time() - started)
+            return connection
+
+
+async def keep_connected(
+    connect: Callable[[], Awaitable[T]],
+    session: Callable[[T], Awaitable[object]],
+    policy: BackoffPolicy | None = None,
+    *,
+    retryable: Classifier = is_transient,
+    rng: random.Random | None = None,
+    events: EventSink | None = None,
+    source: str = "connection",
+) -> None:
+    """Connect, run ``session(connection)`` until it ends, and reconnect; forever.
+
+    The backoff carries over from one connection to the next and resets only when the lost
+    connection had stayed up for ``policy.healthy_after`` seconds, so a server that accepts
+    and drops at once is met with growing delays, not a tight reconnect loop. Ends by raising
+    `RetryError` when the retries run out, or by cancellation.
+    """
+    backoff = Backoff(policy or BackoffPolicy(), rng)
+    loop = asyncio.get_running_loop()
+    emit = Emitter(source, events, loop.time)
+    while True:
+        connection = await connect_with_retry(
+            connect, backoff=backoff, retryable=retryable, events=events, source=source
+        )
+        backoff.connected(loop.time())
+        up_since = loop.time()
+        emit(Kind.CONNECTED)
+        reason = "session ended"
+        try:
+            await session(connection)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if not retryable(error):
+                raise
+            reason = _describe(error)
+        uptime = loop.time() - up_since
+        reset = backoff.lost(loop.time())
+        emit(Kind.LOST, uptime=uptime, reason=reason, backoff_reset=reset)
+        delay = backoff.next_delay()
+        if delay is None:
+            emit(Kind.GAVE_UP, attempts=backoff.failures, reason="retries exhausted")
+            raise RetryError(f"gave up after {backoff.failures} short-lived connections", [])
+        emit(Kind.SLEEP, attempt=backoff.failures, delay=delay)
+        await asyncio.sleep(delay)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
