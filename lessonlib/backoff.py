@@ -28,6 +28,9 @@ class Jitter(StrEnum):
     EQUAL = "equal"
     DECORRELATED = "decorrelated"
 
+    def __repr__(self) -> str:
+        return repr(self.value)
+
 
 @dataclass(frozen=True, slots=True)
 class BackoffPolicy:

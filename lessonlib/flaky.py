@@ -1,0 +1,45 @@
+"""A connect function that fails with a given probability: lesson 1's unreliable exchange."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """What a successful `FlakyConnect` call returns: which attempt got through."""
+
+    attempt: int
+
+
+class FlakyConnect:
+    """Each call takes ``handshake_time`` and fails with probability ``failure_rate``.
+
+    Failures are ``ConnectionRefusedError``, the error a real client sees when nothing
+    listens on the port. With a seeded ``rng`` the same calls fail on every run.
+    """
+
+    def __init__(
+        self,
+        failure_rate: float,
+        *,
+        handshake_time: float = 0.02,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not 0.0 <= failure_rate <= 1.0:
+            raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate!r}")
+        if not handshake_time >= 0:
+            raise ValueError(f"handshake_time must not be negative, got {handshake_time!r}")
+        self.failure_rate = failure_rate
+        self.handshake_time = handshake_time
+        self.rng = rng if rng is not None else random.Random()
+        self.calls = 0
+
+    async def __call__(self) -> Connection:
+        self.calls += 1
+        await asyncio.sleep(self.handshake_time)
+        if self.rng.random() < self.failure_rate:
+            raise ConnectionRefusedError(f"attempt {self.calls}: connection refused")
+        return Connection(self.calls)

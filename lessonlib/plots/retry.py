@@ -1,0 +1,152 @@
+"""Pictures of retrying: one client's schedule, the jitter strategies, the thundering herd.
+
+Each function returns a matplotlib `Figure` (shown by Jupyter when it is a cell's value) and
+reads what it draws from the event stream or from the policy itself, never from a driver's
+internals.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from ..backoff import BackoffPolicy, Jitter
+from ..events import Event, Kind
+from ..herd import HerdResult
+from .figure import LessonFigure as Figure
+
+FAILED, SUCCEEDED, CAP, CEILING = "#d62728", "#2ca02c", "#7f7f7f", "#1f77b4"
+STRATEGY_COLOURS = {
+    Jitter.NONE: "#d62728",
+    Jitter.FULL: "#1f77b4",
+    Jitter.EQUAL: "#ff7f0e",
+    Jitter.DECORRELATED: "#2ca02c",
+}
+
+
+def backoff_timeline(events: Iterable[Event], policy: BackoffPolicy, *, title: str = "") -> Figure:
+    """Attempts on a time axis (failed or succeeded), and the delay before each retry.
+
+    Top: every attempt at the moment it started, joined by the waits between them.
+    Bottom: each wait against the retry number on a log scale, where exponential growth is a
+    straight line, beside the un-jittered schedule and the cap.
+    """
+    events = list(events)
+    attempts = [e for e in events if e.kind is Kind.ATTEMPT]
+    outcome = {e["attempt"]: e.kind for e in events if e.kind in (Kind.FAILURE, Kind.SUCCESS)}
+    sleeps = [e["delay"] for e in events if e.kind is Kind.SLEEP]
+    start = attempts[0].time if attempts else 0.0
+
+    fig = Figure(figsize=(10, 5.2))
+    top, bottom = fig.subplots(2, 1, height_ratios=(1, 1.6))
+
+    times = [a.time - start for a in attempts]
+    top.hlines(0, 0, max(times, default=1.0) or 1.0, color="#cccccc", zorder=0)
+    for attempt, t in zip(attempts, times, strict=True):
+        ok = outcome.get(attempt["attempt"]) is Kind.SUCCESS
+        top.plot(
+            t,
+            0,
+            "o" if ok else "x",
+            color=SUCCEEDED if ok else FAILED,
+            markersize=10 if ok else 8,
+            mew=2,
+        )
+    for left, right, delay in zip(times, times[1:], sleeps, strict=False):
+        top.annotate(
+            "",
+            (right, 0.35),
+            (left, 0.35),
+            arrowprops={"arrowstyle": "->", "color": CEILING, "lw": 1},
+        )
+        if right - left > 0.06 * (times[-1] or 1):
+            top.text((left + right) / 2, 0.5, f"{delay:.2g}s", ha="center", fontsize=8)
+    top.set_ylim(-0.6, 1.0)
+    top.set_yticks([])
+    top.set_xlabel("time since the first attempt (s)")
+    failed = sum(1 for kind in outcome.values() if kind is Kind.FAILURE)
+    connected = any(kind is Kind.SUCCESS for kind in outcome.values())
+    verdict = "connected" if connected else "gave up"
+    top.set_title(
+        title
+        or f"{len(attempts)} attempts, {failed} failed, {verdict} "
+        f"after {times[-1] if times else 0:.2f} s"
+    )
+
+    retries = range(1, len(sleeps) + 1)
+    bottom.bar(retries, sleeps, color=CEILING, alpha=0.75, label="delay before retry")
+    bottom.step(
+        retries,
+        [policy.ceiling(n) for n in retries],
+        where="mid",
+        color="black",
+        lw=1,
+        ls=":",
+        label="min(cap, initial × multiplier^n)",
+    )
+    bottom.axhline(
+        policy.max_delay, color=CAP, ls="--", lw=1.5, label=f"cap = {policy.max_delay:g} s"
+    )
+    bottom.set_yscale("log")
+    bottom.set_xlabel("retry number")
+    bottom.set_ylabel("delay (s, log scale)")
+    bottom.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def jitter_strategies(
+    policy: BackoffPolicy | None = None, *, clients: int = 12, retries: int = 12, seed: int = 1
+) -> Figure:
+    """The four jitter strategies side by side: the delays of several clients per retry."""
+    base = policy or BackoffPolicy(initial_delay=0.1, max_delay=10.0, max_retries=retries)
+    base = replace(base, max_retries=retries)
+    fig = Figure(figsize=(12, 3.6))
+    axes = fig.subplots(1, len(Jitter), sharey=True)
+    rng = random.Random(seed)
+    numbers = list(range(1, retries + 1))
+    for ax, jitter in zip(axes, Jitter, strict=True):
+        strategy = replace(base, jitter=jitter)
+        for _ in range(clients):
+            delays = list(strategy.delays(random.Random(rng.random())))
+            ax.plot(numbers, delays, "o-", color=STRATEGY_COLOURS[jitter], alpha=0.35, ms=3, lw=0.8)
+        ax.step(
+            numbers,
+            [base.ceiling(n) for n in numbers],
+            where="mid",
+            color="black",
+            lw=1.2,
+            ls=":",
+            label="no jitter",
+        )
+        ax.axhline(base.max_delay, color=CAP, ls="--", lw=1, label="cap")
+        ax.set_title(jitter.value)
+        ax.set_xlabel("retry number")
+    axes[0].set_ylabel("delay (s)")
+    axes[0].legend(loc="upper left", fontsize=8)
+    fig.suptitle(f"{clients} clients per strategy: where each one waits before its next retry")
+    return fig
+
+
+def herd_histogram(
+    results: Mapping[Jitter, HerdResult], *, bin_width: float = 0.1, show_until: float = 15.0
+) -> Figure:
+    """Reconnect attempts per ``bin_width`` seconds for each strategy, on one time axis."""
+    fig = Figure(figsize=(11, 1.9 * len(results) + 0.6))
+    axes = fig.subplots(len(results), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    edges = [i * bin_width for i in range(round(show_until / bin_width) + 1)]
+    for ax, (jitter, result) in zip(axes, results.items(), strict=True):
+        ax.hist(result.attempt_times, bins=edges, color=STRATEGY_COLOURS[jitter])
+        capacity = result.capacity * bin_width / result.window
+        ax.axhline(capacity, color="black", ls="--", lw=1)
+        ax.text(show_until, capacity, " server's capacity", va="center", fontsize=8)
+        note = f"{result.calls:,} calls, last client in at {result.finished:,.1f} s"
+        if result.finished > show_until:
+            note += f"  (continues beyond {show_until:g} s)"
+        ax.set_title(f"{jitter.value}: {note}", loc="left", fontsize=10)
+        ax.set_ylabel(f"per {bin_width * 1000:g} ms")
+    axes[-1].set_xlim(0, show_until)
+    axes[-1].set_xlabel("time since the server came back (s)")
+    first = next(iter(results.values()))
+    fig.suptitle(f"{first.clients:,} clients reconnect to one server at the same moment")
+    return fig

@@ -1,0 +1,5 @@
+"""Interactive ipywidgets panels for the lessons."""
+
+from .backoff_explorer import backoff_explorer
+
+__all__ = ["backoff_explorer"]
