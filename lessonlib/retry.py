@@ -79,6 +79,7 @@ async def connect_with_retry(
     rng: random.Random | None = None,
     backoff: Backoff | None = None,
     attempt_timeout: float | None = None,
+    delay_floor: Callable[[BaseException], float] | None = None,
     events: EventSink | None = None,
     source: str = "retry",
 ) -> T:
@@ -87,7 +88,8 @@ async def connect_with_retry(
     Raises `RetryError` (with the history of attempts) when the policy's retries run out, and
     re-raises a fatal error at once. ``retryable`` decides which errors are worth another
     try. Pass a ``backoff`` to carry one schedule across several calls (see `keep_connected`);
-    otherwise each call starts a fresh one. Cancelling it, also during a sleep, stops it at
+    otherwise each call starts a fresh one. ``delay_floor(error)`` can lengthen the wait after
+    a particular error: a server's Retry-After, or a harder backoff for a rate limit. Cancelling it, also during a sleep, stops it at
     once and propagates the cancellation.
     """
     if backoff is None:
@@ -117,7 +119,8 @@ async def connect_with_retry(
             if not transient:
                 emit(Kind.GAVE_UP, attempts=number, reason="fatal error")
                 raise
-            delay = backoff.next_delay()
+            floor = delay_floor(error) if delay_floor is not None else 0.0
+            delay = backoff.next_delay(at_least=floor)
             history.append(AttemptRecord(number, started, loop.time(), error, delay))
             if delay is None:
                 emit(Kind.GAVE_UP, attempts=number, reason="retries exhausted")
