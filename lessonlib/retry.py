@@ -89,8 +89,8 @@ async def connect_with_retry(
     re-raises a fatal error at once. ``retryable`` decides which errors are worth another
     try. Pass a ``backoff`` to carry one schedule across several calls (see `keep_connected`);
     otherwise each call starts a fresh one. ``delay_floor(error)`` can lengthen the wait after
-    a particular error: a server's Retry-After, or a harder backoff for a rate limit. Cancelling it, also during a sleep, stops it at
-    once and propagates the cancellation.
+    a particular error: a server's Retry-After, or a harder backoff for a rate limit.
+    Cancelling it, also during a sleep, stops it at once and propagates the cancellation.
     """
     if backoff is None:
         backoff = Backoff(policy or BackoffPolicy(), rng)
