@@ -1,0 +1,249 @@
+"""A circuit breaker: stop calling what is down, and try again carefully after a while.
+
+As in resilience4j, asking is separate from doing: `allow()` says whether a call may go
+ahead; `record_success()` and `record_failure()` report how it went. The breaker trips on
+consecutive failures, or on a failure rate over the last ``window_size`` calls. Once open it
+rejects calls for ``reset_timeout`` seconds, then half-opens: a limited number of trial calls
+go through; enough successes close it, one failure opens it again (for longer, if
+``timeout_multiplier`` > 1). Time comes from the event loop's clock or an injected one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from .events import Emitter, EventSink, Kind
+
+T = TypeVar("T")
+
+
+class BreakerState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class CircuitOpenError(Exception):
+    """A call was refused because the breaker is open (or its trial calls are all taken)."""
+
+    def __init__(self, remaining: float) -> None:
+        super().__init__(f"circuit open; next trial in {remaining:.2f} s")
+        self.remaining = remaining
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerConfig:
+    """A validated, immutable breaker configuration (see `CircuitBreaker`)."""
+
+    failure_threshold: int = 3
+    reset_timeout: float = 10.0
+    failure_rate_threshold: float | None = None
+    window_size: int = 20
+    minimum_calls: int = 10
+    half_open_max_calls: int = 1
+    success_threshold: int = 1
+    timeout_multiplier: float = 1.0
+    max_reset_timeout: float = 300.0
+
+    def __post_init__(self) -> None:
+        _positive_int("failure_threshold", self.failure_threshold)
+        _positive_int("window_size", self.window_size)
+        _positive_int("minimum_calls", self.minimum_calls)
+        _positive_int("half_open_max_calls", self.half_open_max_calls)
+        _positive_int("success_threshold", self.success_threshold)
+        _finite("reset_timeout", self.reset_timeout)
+        if self.reset_timeout < 0:
+            raise ValueError(f"reset_timeout must not be negative, got {self.reset_timeout!r}")
+        rate = self.failure_rate_threshold
+        if rate is not None:
+            _finite("failure_rate_threshold", rate)
+        if rate is not None and not 0 < rate <= 1:
+            raise ValueError(f"failure_rate_threshold must be in (0, 1], got {rate!r}")
+        if self.minimum_calls > self.window_size:
+            raise ValueError(
+                f"minimum_calls must not exceed window_size ({self.window_size!r}), "
+                f"got {self.minimum_calls!r}"
+            )
+        _finite("timeout_multiplier", self.timeout_multiplier)
+        if self.timeout_multiplier < 1:
+            raise ValueError(
+                f"timeout_multiplier must be at least 1, got {self.timeout_multiplier!r}"
+            )
+        _finite("max_reset_timeout", self.max_reset_timeout)
+        if self.max_reset_timeout < self.reset_timeout:
+            raise ValueError(
+                f"max_reset_timeout must be at least reset_timeout ({self.reset_timeout!r}), "
+                f"got {self.max_reset_timeout!r}"
+            )
+
+
+def _positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer of at least 1, got {value!r}")
+
+
+def _finite(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+
+class CircuitBreaker:
+    """Guards calls to one dependency; see the module's description for the rules.
+
+    ``clock`` returns the current time in seconds; by default the running event loop's
+    clock, so the breaker runs in virtual time when the loop does.
+    """
+
+    def __init__(
+        self,
+        failure_threshold: int = 3,
+        reset_timeout: float = 10.0,
+        *,
+        failure_rate_threshold: float | None = None,
+        window_size: int = 20,
+        minimum_calls: int = 10,
+        half_open_max_calls: int = 1,
+        success_threshold: int = 1,
+        timeout_multiplier: float = 1.0,
+        max_reset_timeout: float = 300.0,
+        clock: Callable[[], float] | None = None,
+        events: EventSink | None = None,
+        source: str = "breaker",
+    ) -> None:
+        self.config = BreakerConfig(
+            failure_threshold=failure_threshold,
+            reset_timeout=reset_timeout,
+            failure_rate_threshold=failure_rate_threshold,
+            window_size=window_size,
+            minimum_calls=minimum_calls,
+            half_open_max_calls=half_open_max_calls,
+            success_threshold=success_threshold,
+            timeout_multiplier=timeout_multiplier,
+            max_reset_timeout=max_reset_timeout,
+        )
+        self._clock = clock or (lambda: asyncio.get_running_loop().time())
+        self._emit = Emitter(source, events, self._clock)
+        self.state = BreakerState.CLOSED
+        self.successes = 0
+        self.failures = 0
+        self.rejected = 0
+        self._consecutive_failures = 0
+        self._window: deque[bool] = deque(maxlen=self.config.window_size)  # True = failed
+        self._opened_at = 0.0
+        self._open_for = self.config.reset_timeout
+        self._trials_in_flight = 0
+        self._trial_successes = 0
+
+    # -- asking ---------------------------------------------------------------------------
+    def allow(self) -> bool:
+        """Whether a call may go ahead now; a True in half-open takes one trial slot."""
+        if self.state is BreakerState.OPEN:
+            if self._clock() - self._opened_at < self._open_for:
+                self.rejected += 1
+                return False
+            self._transition(BreakerState.HALF_OPEN, "reset timeout elapsed")
+        if self.state is BreakerState.HALF_OPEN:
+            if self._trials_in_flight >= self.config.half_open_max_calls:
+                self.rejected += 1
+                return False
+            self._trials_in_flight += 1
+        return True
+
+    def remaining(self) -> float:
+        """Seconds until the breaker lets a trial call through (0 unless it is open)."""
+        if self.state is not BreakerState.OPEN:
+            return 0.0
+        return max(0.0, self._opened_at + self._open_for - self._clock())
+
+    @property
+    def failure_rate(self) -> float | None:
+        """The failure rate over the window, once it holds ``minimum_calls`` calls."""
+        if len(self._window) < self.config.minimum_calls:
+            return None
+        return sum(self._window) / len(self._window)
+
+    # -- reporting ------------------------------------------------------------------------
+    def record_success(self) -> None:
+        """The call that was allowed succeeded."""
+        self.successes += 1
+        if self.state is BreakerState.HALF_OPEN:
+            self._trials_in_flight = max(0, self._trials_in_flight - 1)
+            self._trial_successes += 1
+            if self._trial_successes >= self.config.success_threshold:
+                self._open_for = self.config.reset_timeout
+                self._transition(BreakerState.CLOSED, f"{self._trial_successes} trial(s) succeeded")
+        elif self.state is BreakerState.CLOSED:
+            self._consecutive_failures = 0
+            self._window.append(False)
+
+    def record_failure(self) -> None:
+        """The call that was allowed failed."""
+        self.failures += 1
+        if self.state is BreakerState.HALF_OPEN:
+            self._trials_in_flight = max(0, self._trials_in_flight - 1)
+            self._open_for = min(
+                self.config.max_reset_timeout, self._open_for * self.config.timeout_multiplier
+            )
+            self._open("a trial call failed")
+        elif self.state is BreakerState.CLOSED:
+            self._consecutive_failures += 1
+            self._window.append(True)
+            rate = self.failure_rate
+            threshold = self.config.failure_rate_threshold
+            if self._consecutive_failures >= self.config.failure_threshold:
+                self._open(f"{self._consecutive_failures} consecutive failures")
+            elif threshold is not None and rate is not None and rate >= threshold:
+                self._open(f"failure rate {rate:.0%} over the last {len(self._window)} calls")
+
+    # -- convenience ----------------------------------------------------------------------
+    async def call(self, function: Callable[[], Awaitable[T]]) -> T:
+        """Run ``function()`` if allowed, recording how it went; else raise CircuitOpenError.
+
+        Cancellation is recorded as neither success nor failure: it says nothing about the
+        dependency.
+        """
+        if not self.allow():
+            raise CircuitOpenError(self.remaining())
+        try:
+            result = await function()
+        except asyncio.CancelledError:
+            if self.state is BreakerState.HALF_OPEN:
+                self._trials_in_flight = max(0, self._trials_in_flight - 1)
+            raise
+        except Exception:
+            self.record_failure()
+            raise
+        self.record_success()
+        return result
+
+    # -- internals ------------------------------------------------------------------------
+    def _open(self, reason: str) -> None:
+        self._opened_at = self._clock()
+        self._transition(BreakerState.OPEN, reason)
+
+    def _transition(self, new: BreakerState, reason: str) -> None:
+        old, self.state = self.state, new
+        self._consecutive_failures = 0
+        self._trials_in_flight = 0
+        self._trial_successes = 0
+        if new is BreakerState.CLOSED:
+            self._window.clear()
+        details = {"old": old.value, "new": new.value, "reason": reason}
+        if new is BreakerState.OPEN:
+            details["open_for"] = self._open_for
+        self._emit(Kind.BREAKER, **details)
+
+    def __repr__(self) -> str:
+        return (
+            f"CircuitBreaker({self.state.value}, successes={self.successes}, "
+            f"failures={self.failures}, rejected={self.rejected})"
+        )
