@@ -142,6 +142,8 @@ async def keep_connected(
     *,
     retryable: Classifier = is_transient,
     rng: random.Random | None = None,
+    backoff: Backoff | None = None,
+    delay_floor: Callable[[BaseException], float] | None = None,
     events: EventSink | None = None,
     source: str = "connection",
 ) -> None:
@@ -150,19 +152,27 @@ async def keep_connected(
     The backoff carries over from one connection to the next and resets only when the lost
     connection had stayed up for ``policy.healthy_after`` seconds, so a server that accepts
     and drops at once is met with growing delays, not a tight reconnect loop. Ends by raising
-    `RetryError` when the retries run out, or by cancellation.
+    `RetryError` when the retries run out, or by cancellation. ``backoff`` and
+    ``delay_floor`` are as for `connect_with_retry`; the floor applies to the error that ended
+    a session as well (a shutdown notice's wait, a rate-limit close).
     """
-    backoff = Backoff(policy or BackoffPolicy(), rng)
+    if backoff is None:
+        backoff = Backoff(policy or BackoffPolicy(), rng)
     loop = asyncio.get_running_loop()
     emit = Emitter(source, events, loop.time)
     while True:
         connection = await connect_with_retry(
-            connect, backoff=backoff, retryable=retryable, events=events, source=source
+            connect,
+            backoff=backoff,
+            retryable=retryable,
+            delay_floor=delay_floor,
+            events=events,
+            source=source,
         )
         backoff.connected(loop.time())
         up_since = loop.time()
         emit(Kind.CONNECTED)
-        reason = "session ended"
+        reason, floor = "session ended", 0.0
         try:
             await session(connection)
         except asyncio.CancelledError:
@@ -171,10 +181,11 @@ async def keep_connected(
             if not retryable(error):
                 raise
             reason = _describe(error)
+            floor = delay_floor(error) if delay_floor is not None else 0.0
         uptime = loop.time() - up_since
         reset = backoff.lost(loop.time())
         emit(Kind.LOST, uptime=uptime, reason=reason, backoff_reset=reset)
-        delay = backoff.next_delay()
+        delay = backoff.next_delay(at_least=floor)
         if delay is None:
             emit(Kind.GAVE_UP, attempts=backoff.failures, reason="retries exhausted")
             raise RetryError(f"gave up after {backoff.failures} short-lived connections", [])
