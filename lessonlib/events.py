@@ -30,6 +30,7 @@ class Kind(StrEnum):
     GAP = "gap"  # updates were missed and cannot be recovered
     RESUBSCRIBED = "resubscribed"  # subscriptions restored after a reconnect
     MALFORMED = "malformed"  # a frame that could not be understood
+    REJECTED = "rejected"  # the exchange refused a subscription (details: symbol, code)
     ALERT = "alert"  # a health alert raised or cleared
 
 

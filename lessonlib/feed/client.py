@@ -1,0 +1,497 @@
+"""The price-feed client: a view of prices that stays whole through every break.
+
+    client = PriceFeedClient("ws://127.0.0.1:8765", policy=BackoffPolicy(max_retries=None))
+    await client.subscribe("BTC/USDT")
+    async with client:                          # connects, and reconnects in the background
+        async for update in client.updates():   # PriceUpdate(symbol, bid, ask, seq, ts)
+            ...
+
+Reconnection is `keep_connected` (backoff that resets only after a healthy spell); each new
+connection restores every subscription, resuming from the last ``seq`` delivered, so nothing
+the exchange still remembers is lost and nothing is delivered twice. The bookkeeping is the
+pure `SubscriptionBook`; this module only moves frames.
+
+Between the socket and the consumer sits a bounded queue (``buffer_size`` updates). When it
+is full the client stops reading the socket until the consumer catches up: backpressure,
+not loss. A consumer so slow that the exchange gives up on it costs a reconnect, and the
+resume then replays what was missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from websockets.asyncio.client import connect as websocket_connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from ..backoff import Backoff, BackoffPolicy
+from ..breaker import CircuitBreaker
+from ..events import Emitter, EventSink, Kind
+from ..retry import RetryError, is_transient, keep_connected
+from . import frames as protocol
+from .book import SubscriptionBook, Verdict
+from .state import (
+    Closed,
+    Connected,
+    Connecting,
+    ConnectionState,
+    Disconnected,
+    PriceUpdate,
+    Reconnecting,
+)
+
+MAX_FRAME = 2**20
+
+
+class Connection(Protocol):
+    """The small interface both exchanges offer: a websockets connection or an in-memory one."""
+
+    async def send(self, message: str) -> None: ...
+    async def recv(self) -> str | bytes: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+Connector = Callable[[], Awaitable[Connection]]
+
+
+class SubscriptionRejected(Exception):
+    """The exchange refused a symbol (``code`` is PROTOCOL.md's error code)."""
+
+    def __init__(self, symbol: str, code: str, message: str) -> None:
+        super().__init__(f"{symbol}: {code} ({message})")
+        self.symbol, self.code, self.message = symbol, code, message
+
+
+class ConnectionSilent(TimeoutError):
+    """No frame at all for several heartbeat intervals: the connection is dead."""
+
+
+class ProtocolViolation(ConnectionError):
+    """The exchange broke the protocol in a way the connection cannot survive."""
+
+
+class ServerShutdown(ConnectionError):
+    """The exchange announced a restart and asked to wait ``reconnect_after`` seconds."""
+
+    def __init__(self, reason: str, reconnect_after: float) -> None:
+        super().__init__(f"exchange shutting down ({reason})")
+        self.reconnect_after = reconnect_after
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStats:
+    """Counters a lesson or a test can read (the event stream has the details)."""
+
+    updates: int
+    gaps: int
+    duplicates: int
+    malformed: int
+    resyncs: int
+    connections: int
+    rejected: int
+
+
+class PriceFeedClient:
+    """Subscribes to prices on one exchange and keeps them flowing across reconnects.
+
+    ``exchange`` is a ``ws://`` URL or a connector: an async function returning a
+    `Connection` (such as `InMemoryExchange.connect`). ``silence_intervals`` heartbeat
+    intervals without any frame mark the connection dead. A ``breaker`` is asked before every
+    connection attempt: while it is open, no attempt is made.
+    """
+
+    def __init__(
+        self,
+        exchange: str | Connector,
+        *,
+        policy: BackoffPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        rng: random.Random | None = None,
+        events: EventSink | None = None,
+        name: str | None = None,
+        buffer_size: int = 1000,
+        silence_intervals: float = 3.0,
+        open_timeout: float = 5.0,
+        rate_limit_penalty: int = 3,
+    ) -> None:
+        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 1:
+            raise ValueError(f"buffer_size must be a positive integer, got {buffer_size!r}")
+        if not silence_intervals >= 1:
+            raise ValueError(f"silence_intervals must be at least 1, got {silence_intervals!r}")
+        if not open_timeout > 0:
+            raise ValueError(f"open_timeout must be greater than 0, got {open_timeout!r}")
+        if isinstance(exchange, str):
+            if not exchange.startswith(("ws://", "wss://")):
+                raise ValueError(f"exchange must be a ws:// or wss:// URL, got {exchange!r}")
+            self._connector: Connector = _websocket_connector(exchange)
+            self.name = name or exchange
+        elif callable(exchange):
+            self._connector = exchange
+            self.name = name or getattr(exchange, "__qualname__", "exchange")
+        else:
+            raise ValueError(f"exchange must be a URL or a connect function, got {exchange!r}")
+        self.policy = policy or BackoffPolicy(max_retries=None)
+        self.breaker = breaker
+        self._rng = rng
+        self._events = events
+        self._silence_intervals = silence_intervals
+        self._open_timeout = open_timeout
+        self._rate_limit_penalty = rate_limit_penalty
+        self._queue: asyncio.Queue[PriceUpdate | None] = asyncio.Queue(buffer_size)
+        self.book = SubscriptionBook()
+        self.state: ConnectionState = Disconnected()
+        self.latest: dict[str, PriceUpdate] = {}
+        self.rejected: dict[str, SubscriptionRejected] = {}
+        self.error: BaseException | None = None
+        self._answers: dict[str, asyncio.Future[None]] = {}
+        self._ids = itertools.count(1)
+        self._connection: Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._emit: Emitter | None = None
+        self._attempts = 0
+        self._connections = 0
+        self._updates = 0
+        self._malformed = 0
+        self._resyncs = 0
+        self._heartbeat_interval = 1.0
+        self._state_changed = asyncio.Event()
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Connect in the background (and keep reconnecting) until `close`."""
+        if self._task is not None:
+            raise RuntimeError("the client is already started")
+        loop = asyncio.get_running_loop()
+        self._emit = Emitter(self.name, self._events, loop.time)
+        self._task = asyncio.create_task(self._run(), name=f"feed {self.name}")
+
+    async def close(self) -> None:
+        """Stop every task the client started and close the socket with 1000."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._close_connection()
+        if not isinstance(self.state, Closed):
+            self._set_state(Closed())
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(None)  # wakes a consumer waiting in updates()
+        for future in self._answers.values():
+            future.cancel()
+        self._answers.clear()
+
+    async def __aenter__(self) -> PriceFeedClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- subscriptions --------------------------------------------------------------------
+    async def subscribe(self, *symbols: str) -> None:
+        """Want these symbols, from now on and after every reconnect.
+
+        Before `start` this only records them. While running it waits for the exchange's
+        answer (across reconnects if need be) and raises `SubscriptionRejected` for a symbol
+        the exchange refused; that symbol is dropped, the others are unharmed.
+        """
+        for symbol in symbols:
+            if not isinstance(symbol, str) or not symbol:
+                raise ValueError(f"symbol must be a non-empty string, got {symbol!r}")
+        fresh = [s for s in symbols if self.book.want(s)]
+        self.rejected = {s: r for s, r in self.rejected.items() if s not in fresh}
+        loop = asyncio.get_running_loop()
+        for symbol in fresh:
+            future = self._answers[symbol] = loop.create_future()
+            future.add_done_callback(_consume_exception)
+        if self._task is None:
+            return
+        await self._send_pending()
+        waiting = [self._answers[s] for s in symbols if s in self._answers]
+        if waiting:
+            await asyncio.gather(*waiting)
+
+    async def unsubscribe(self, *symbols: str) -> None:
+        """Stop wanting these symbols; their prices stop at once, also after reconnects."""
+        dropped = [s for s in symbols if self.book.drop(s)]
+        for symbol in dropped:
+            if (future := self._answers.pop(symbol, None)) is not None:
+                future.cancel()
+            self.latest.pop(symbol, None)
+        if dropped and self._connection is not None and isinstance(self.state, Connected):
+            frame = {"op": "unsubscribe", "id": next(self._ids), "symbols": dropped}
+            with contextlib.suppress(ConnectionClosed):
+                await self._connection.send(json.dumps(frame))
+
+    @property
+    def subscriptions(self) -> list[str]:
+        return self.book.symbols
+
+    # -- consuming ------------------------------------------------------------------------
+    async def updates(self) -> AsyncIterator[PriceUpdate]:
+        """Every price as it arrives, in ``seq`` order per symbol; ends when the client closes."""
+        while True:
+            update = await self._queue.get()
+            if update is None:
+                if self._task is None:
+                    return
+                continue
+            yield update
+
+    @property
+    def stats(self) -> FeedStats:
+        return FeedStats(
+            updates=self._updates,
+            gaps=self.book.gaps,
+            duplicates=self.book.duplicates,
+            malformed=self._malformed,
+            resyncs=self._resyncs,
+            connections=self._connections,
+            rejected=len(self.rejected),
+        )
+
+    async def wait_for(self, predicate: Callable[[ConnectionState], bool]) -> ConnectionState:
+        """Wait until the connection state satisfies ``predicate`` (e.g. is Connected)."""
+        while not predicate(self.state):
+            self._state_changed.clear()
+            await self._state_changed.wait()
+        return self.state
+
+    async def connected(self) -> None:
+        """Wait until a connection is up."""
+        await self.wait_for(lambda state: isinstance(state, Connected))
+
+    # -- the driver -----------------------------------------------------------------------
+    async def _run(self) -> None:
+        backoff = Backoff(self.policy, self._rng)
+
+        def delay_floor(error: BaseException) -> float:
+            if isinstance(error, ServerShutdown):
+                return error.reconnect_after
+            if _rate_limited(error):  # back off harder: as if several more attempts failed
+                harder = backoff.policy.ceiling(backoff.failures + 1 + self._rate_limit_penalty)
+                return max(harder, _retry_after(error))
+            return 0.0
+
+        try:
+            await keep_connected(
+                self._attempt,
+                self._session,
+                backoff=backoff,
+                retryable=_retryable,
+                delay_floor=delay_floor,
+                events=self._events,
+                source=self.name,
+            )
+        except asyncio.CancelledError:
+            raise
+        except (RetryError, Exception) as error:  # gave up, or a fatal error
+            self.error = error
+            self._set_state(Closed())
+            self._task = None
+            with contextlib.suppress(asyncio.QueueFull):
+                self._queue.put_nowait(None)
+
+    async def _attempt(self) -> Connection:
+        """One connection attempt: ask the breaker, connect, and read the welcome."""
+        self._attempts += 1
+        first = self._connections == 0 and self._attempts == 1
+        self._set_state(Connecting() if first else Reconnecting(self._attempts))
+        if self.breaker is not None:
+            while not self.breaker.allow():  # no attempt at all while the breaker is open
+                await asyncio.sleep(max(self.breaker.remaining(), self.policy.initial_delay))
+        try:
+            connection = await asyncio.wait_for(self._connector(), self._open_timeout)
+            try:
+                welcome = await asyncio.wait_for(connection.recv(), self._open_timeout)
+                message = protocol.parse_server_frame(welcome)
+                if not isinstance(message, protocol.Welcome):
+                    raise ProtocolViolation(f"expected welcome first, got {welcome!r:.80}")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+                raise
+        except (asyncio.CancelledError, GeneratorExit):
+            raise
+        except BaseException as error:
+            if self.breaker is not None and _retryable(error):
+                self.breaker.record_failure()
+            if isinstance(error, protocol.MalformedFrame):
+                raise ProtocolViolation(str(error)) from error
+            raise
+        if self.breaker is not None:
+            self.breaker.record_success()
+        self._heartbeat_interval = message.heartbeat_interval
+        return connection
+
+    async def _session(self, connection: Connection) -> None:
+        """Restore subscriptions and pump frames until the connection ends."""
+        self._connection = connection
+        self._connections += 1
+        self._attempts = 0
+        self.book.connection_lost()
+        self._set_state(Connected())
+        silence = self._heartbeat_interval * self._silence_intervals
+        try:
+            restored = await self._send_pending()
+            if self._connections > 1 and restored:
+                symbols, resume = restored
+                self._emit_event(Kind.RESUBSCRIBED, symbols=symbols, resume=resume)
+            while True:
+                try:
+                    frame = await asyncio.wait_for(connection.recv(), silence)
+                except TimeoutError:
+                    raise ConnectionSilent(f"no frame for {silence:g} s") from None
+                await self._handle(frame)
+        finally:
+            self._connection = None
+            self.book.connection_lost()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), 1.0)
+
+    async def _send_pending(self) -> tuple[list[str], dict[str, int]] | None:
+        """Request every wanted symbol not yet requested on this connection."""
+        if self._connection is None or not isinstance(self.state, Connected):
+            return None
+        symbols, resume = self.book.to_request()
+        if not symbols:
+            return None
+        frame: dict[str, Any] = {"op": "subscribe", "id": next(self._ids), "symbols": symbols}
+        if resume:
+            frame["resume"] = resume
+        await self._connection.send(json.dumps(frame))
+        return symbols, resume
+
+    async def _handle(self, frame: str | bytes) -> None:
+        try:
+            message = protocol.parse_server_frame(frame)
+        except protocol.MalformedFrame as error:
+            self._malformed += 1
+            self._emit_event(Kind.MALFORMED, error=str(error), frame=repr(frame)[:120])
+            return
+        match message:
+            case protocol.Ticker():
+                verdict = self.book.ticker(message.symbol, message.seq)
+                if verdict is Verdict.DELIVER:
+                    await self._deliver(message, snapshot=False)
+                elif verdict is Verdict.RESYNC:
+                    await self._resync(message.symbol, message.seq)
+            case protocol.Snapshot():
+                verdict, missed = self.book.snapshot(message.symbol, message.seq)
+                if missed:
+                    self._emit_event(
+                        Kind.GAP, symbol=message.symbol, missed=missed, until=message.seq
+                    )
+                if verdict is Verdict.DELIVER:
+                    await self._deliver(message, snapshot=True)
+            case protocol.Subscribed():
+                if self.book.subscribed(message.symbol):
+                    self._answer(message.symbol, None)
+            case protocol.Error(symbol=str() as symbol) if message.code in _REJECTIONS:
+                rejection = SubscriptionRejected(symbol, message.code, message.message)
+                if self.book.drop(symbol):
+                    self.rejected[symbol] = rejection
+                    self._emit_event(
+                        Kind.REJECTED, symbol=symbol, code=message.code, message=message.message
+                    )
+                self._answer(symbol, rejection)
+            case protocol.Error():
+                self._emit_event(
+                    Kind.MALFORMED, error=f"exchange error {message.code}", frame=message.message
+                )
+            case protocol.Shutdown():
+                raise ServerShutdown(message.reason, message.reconnect_after)
+            case _:
+                pass  # heartbeat, pong, unsubscribed: their arrival alone keeps us alive
+
+    async def _deliver(
+        self, message: protocol.Ticker | protocol.Snapshot, *, snapshot: bool
+    ) -> None:
+        update = PriceUpdate(
+            message.symbol, message.bid, message.ask, message.seq, message.ts, snapshot
+        )
+        self.latest[update.symbol] = update
+        self._updates += 1
+        await self._queue.put(update)  # backpressure: waits while the consumer is behind
+
+    async def _resync(self, symbol: str, seen: int) -> None:
+        """A live seq jumped: ask for a replay from the last seq delivered."""
+        resume = self.book.resync_request(symbol)
+        self._resyncs += 1
+        self._emit_event(
+            Kind.RESUBSCRIBED, symbols=[symbol], resume=resume, reason=f"seq jumped to {seen}"
+        )
+        assert self._connection is not None
+        frame = {"op": "subscribe", "id": next(self._ids), "symbols": [symbol], "resume": resume}
+        await self._connection.send(json.dumps(frame))
+
+    def _answer(self, symbol: str, rejection: SubscriptionRejected | None) -> None:
+        future = self._answers.pop(symbol, None)
+        if future is None or future.done():
+            return
+        if rejection is None:
+            future.set_result(None)
+        else:
+            future.set_exception(rejection)
+
+    async def _close_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(1000), 1.0)
+
+    def _set_state(self, new: ConnectionState) -> None:
+        old, self.state = self.state, new
+        if old != new:
+            self._emit_event(Kind.STATE, old=str(old), new=str(new))
+            self._state_changed.set()
+
+    def _emit_event(self, kind: Kind, **details: Any) -> None:
+        if self._emit is not None:
+            self._emit(kind, **details)
+
+    def __repr__(self) -> str:
+        return f"PriceFeedClient({self.name!r}, {self.state}, {self.book.symbols})"
+
+
+_REJECTIONS = frozenset({"unknown_symbol", "too_many_subscriptions"})
+
+
+def _websocket_connector(url: str) -> Connector:
+    async def connect() -> Connection:
+        return await websocket_connect(url, max_size=MAX_FRAME, open_timeout=None)
+
+    return connect
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, ProtocolViolation | ServerShutdown) or is_transient(error)
+
+
+def _rate_limited(error: BaseException) -> bool:
+    if isinstance(error, InvalidStatus):
+        return error.response.status_code == 429
+    if isinstance(error, ConnectionClosed):
+        return error.rcvd is not None and error.rcvd.code == 1008
+    return False
+
+
+def _retry_after(error: BaseException) -> float:
+    if isinstance(error, InvalidStatus):
+        with contextlib.suppress(TypeError, ValueError):
+            return max(0.0, float(error.response.headers.get("Retry-After", 0)))
+    return 0.0
+
+
+def _consume_exception(future: asyncio.Future[None]) -> None:
+    """A rejection nobody awaited is reported by event; keep asyncio from warning about it."""
+    if not future.cancelled():
+        future.exception()

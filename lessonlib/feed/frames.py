@@ -1,0 +1,176 @@
+"""Server frames of PROTOCOL.md as typed messages, checked field by field.
+
+`parse_server_frame` turns one text frame into a message or raises `MalformedFrame` saying
+what is wrong: a client counts and reports such frames, it never crashes on them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+class MalformedFrame(ValueError):
+    """A frame that is not valid JSON, or not a message of the protocol."""
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    exchange: str
+    symbols: tuple[str, ...]
+    heartbeat_interval: float
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    id: int
+    symbol: str
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    id: int
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    symbol: str
+    seq: int
+    bid: float
+    ask: float
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class Ticker:
+    symbol: str
+    seq: int
+    bid: float
+    ask: float
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class Pong:
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Error:
+    id: int | None
+    code: str
+    message: str
+    symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Shutdown:
+    reason: str
+    reconnect_after: float
+
+
+ServerMessage = (
+    Welcome | Subscribed | Unsubscribed | Snapshot | Ticker | Heartbeat | Pong | Error | Shutdown
+)
+
+
+def parse_server_frame(frame: str | bytes) -> ServerMessage:
+    """One server frame as a typed message; `MalformedFrame` if it is not one."""
+    if isinstance(frame, bytes):
+        raise MalformedFrame("binary frame; the protocol sends text frames only")
+    try:
+        data = json.loads(frame)
+    except (ValueError, RecursionError) as error:
+        raise MalformedFrame(f"not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise MalformedFrame(f"not a JSON object but {type(data).__name__}")
+    kind = data.get("type")
+    parse = _PARSERS.get(kind) if isinstance(kind, str) else None
+    if parse is None:
+        raise MalformedFrame(f"unknown type {kind!r}")
+    return parse(_Fields(data, kind))
+
+
+class _Fields:
+    """Typed access to a frame's fields, raising `MalformedFrame` naming the field."""
+
+    def __init__(self, data: dict[str, Any], kind: str) -> None:
+        self.data, self.kind = data, kind
+
+    def _get(self, name: str, optional: bool) -> Any:
+        if name not in self.data:
+            if optional:
+                return None
+            raise MalformedFrame(f"{self.kind}: missing field {name!r}")
+        return self.data[name]
+
+    def _bad(self, name: str, wanted: str) -> MalformedFrame:
+        return MalformedFrame(
+            f"{self.kind}: field {name!r} must be {wanted}, got {self.data[name]!r:.60}"
+        )
+
+    def int(self, name: str, *, optional: bool = False, signed: bool = False) -> int:
+        value = self._get(name, optional)
+        if value is None and optional:
+            return None  # type: ignore[return-value]
+        if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and not signed):
+            raise self._bad(name, "an integer" if signed else "a non-negative integer")
+        return value
+
+    def float(self, name: str, *, positive: bool = False) -> float:
+        value = self._get(name, False)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._bad(name, "a number")
+        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+            raise self._bad(name, "a finite, positive number" if positive else "finite and >= 0")
+        return float(value)
+
+    def str(self, name: str, *, optional: bool = False) -> str:
+        value = self._get(name, optional)
+        if value is None and optional:
+            return None  # type: ignore[return-value]
+        if not isinstance(value, str) or not value:
+            raise self._bad(name, "a non-empty string")
+        return value
+
+    def symbols(self, name: str) -> tuple[str, ...]:
+        value = self._get(name, False)
+        if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
+            raise self._bad(name, "a list of symbols")
+        return tuple(value)
+
+
+def _price(f: _Fields, cls: type[Snapshot] | type[Ticker]) -> Snapshot | Ticker:
+    bid, ask = f.float("bid", positive=True), f.float("ask", positive=True)
+    if bid > ask:
+        raise MalformedFrame(f"{f.kind}: bid {bid} is above ask {ask}")
+    return cls(f.str("symbol"), f.int("seq"), bid, ask, f.float("ts"))
+
+
+_PARSERS = {
+    "welcome": lambda f: Welcome(
+        f.str("exchange"), f.symbols("symbols"), f.float("heartbeat_interval", positive=True)
+    ),
+    "subscribed": lambda f: Subscribed(f.int("id", signed=True), f.str("symbol"), f.int("seq")),
+    "unsubscribed": lambda f: Unsubscribed(f.int("id", signed=True), f.str("symbol")),
+    "snapshot": lambda f: _price(f, Snapshot),
+    "ticker": lambda f: _price(f, Ticker),
+    "heartbeat": lambda f: Heartbeat(f.float("ts")),
+    "pong": lambda f: Pong(f.int("id", signed=True)),
+    "error": lambda f: Error(
+        f.int("id", optional=True, signed=True),
+        f.str("code"),
+        f.str("message", optional=True) or "",
+        f.str("symbol", optional=True),
+    ),
+    "shutdown": lambda f: Shutdown(f.str("reason"), f.float("reconnect_after")),
+}

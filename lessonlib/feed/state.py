@@ -1,0 +1,67 @@
+"""What a price-feed client hands its consumer, and the states its connection goes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PriceUpdate:
+    """One price of one symbol: best bid and ask, the exchange's ``seq`` and timestamp.
+
+    ``snapshot`` is true for the exchange's picture of the current price (sent on a fresh
+    subscription, or when a resume reaches further back than the exchange remembers).
+    """
+
+    symbol: str
+    bid: float
+    ask: float
+    seq: int
+    ts: float
+    snapshot: bool = False
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionState:
+    """Base of the five connection states; ``name`` is what the event stream records."""
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected(ConnectionState):
+    """Not started yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class Connecting(ConnectionState):
+    """The first connection attempt is under way."""
+
+
+@dataclass(frozen=True, slots=True)
+class Connected(ConnectionState):
+    """A connection is up; subscriptions are (being) restored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnecting(ConnectionState):
+    """A connection was lost (or never made); ``attempt`` counts tries since then."""
+
+    attempt: int
+
+    def __str__(self) -> str:
+        return f"Reconnecting({self.attempt})"
+
+
+@dataclass(frozen=True, slots=True)
+class Closed(ConnectionState):
+    """Closed by its owner, or given up; nothing runs any more."""
