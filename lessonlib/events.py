@@ -31,6 +31,7 @@ class Kind(StrEnum):
     RESUBSCRIBED = "resubscribed"  # subscriptions restored after a reconnect
     MALFORMED = "malformed"  # a frame that could not be understood
     REJECTED = "rejected"  # the exchange refused a subscription (details: symbol, code)
+    FAULT = "fault"  # the practice exchange injected a fault (details: fault, arguments)
     ALERT = "alert"  # a health alert raised or cleared
 
 

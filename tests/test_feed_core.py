@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lessonlib.feed.book import Phase, SubscriptionBook, Verdict
-from lessonlib.feed.frames import (
+from lessonlib.protocol.messages import (
     Error,
     MalformedFrame,
     Shutdown,

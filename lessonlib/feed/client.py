@@ -34,8 +34,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from ..backoff import Backoff, BackoffPolicy
 from ..breaker import CircuitBreaker
 from ..events import Emitter, EventSink, Kind
+from ..protocol import messages as protocol
 from ..retry import RetryError, is_transient, keep_connected
-from . import frames as protocol
 from .book import SubscriptionBook, Verdict
 from .state import (
     Closed,

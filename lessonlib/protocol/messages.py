@@ -1,7 +1,9 @@
-"""Server frames of PROTOCOL.md as typed messages, checked field by field.
+"""Server frames of PROTOCOL.md as typed messages, checked field by field, both ways.
 
-`parse_server_frame` turns one text frame into a message or raises `MalformedFrame` saying
-what is wrong: a client counts and reports such frames, it never crashes on them.
+`encode` turns a message into its compact JSON frame (the exchange's side);
+`parse_server_frame` turns one text frame back into a message or raises `MalformedFrame`
+saying what is wrong (the client's side): a client counts and reports such frames, it never
+crashes on them.
 """
 
 from __future__ import annotations
@@ -76,6 +78,18 @@ class Error:
 class Shutdown:
     reason: str
     reconnect_after: float
+
+
+def encode(message: ServerMessage) -> str:
+    """The message as one compact JSON text frame, ``type`` first as in PROTOCOL.md."""
+    fields = {"type": _TYPES[type(message)]}
+    for name in message.__dataclass_fields__:
+        value = getattr(message, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        if value is not None or name == "id":
+            fields[name] = value
+    return json.dumps(fields, separators=(",", ":"))
 
 
 ServerMessage = (
@@ -155,6 +169,18 @@ def _price(f: _Fields, cls: type[Snapshot] | type[Ticker]) -> Snapshot | Ticker:
         raise MalformedFrame(f"{f.kind}: bid {bid} is above ask {ask}")
     return cls(f.str("symbol"), f.int("seq"), bid, ask, f.float("ts"))
 
+
+_TYPES: dict[type, str] = {
+    Welcome: "welcome",
+    Subscribed: "subscribed",
+    Unsubscribed: "unsubscribed",
+    Snapshot: "snapshot",
+    Ticker: "ticker",
+    Heartbeat: "heartbeat",
+    Pong: "pong",
+    Error: "error",
+    Shutdown: "shutdown",
+}
 
 _PARSERS = {
     "welcome": lambda f: Welcome(

@@ -1,0 +1,143 @@
+"""The faults the practice exchange can inject (PROTOCOL.md's table), as plain state.
+
+The exchange consults this state at the points where each fault bites: a handshake (refuse,
+rate-limit, flaky), a ticker about to go out (skip), a frame about to be written (latency,
+stall). One-shot faults that act on open connections (drop, close, garbage, shutdown) are
+carried out by the exchange directly. Bad arguments raise ValueError naming field and value.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+CLOSE_CODES = (1001, 1011, 1012, 1013)
+
+
+class Fault(StrEnum):
+    DROP = "drop"
+    CLOSE = "close"
+    REFUSE = "refuse"
+    RATE_LIMIT = "ratelimit"
+    STALL = "stall"
+    SKIP = "skip"
+    GARBAGE = "garbage"
+    LATENCY = "latency"
+    SHUTDOWN = "shutdown"
+    FLAKY = "flaky"
+
+
+class Garbage(StrEnum):
+    """Kinds of malformed frame: broken JSON, or JSON of the wrong shape."""
+
+    NOT_JSON = "not_json"
+    TRUNCATED = "truncated"
+    ARRAY = "array"
+    UNKNOWN_TYPE = "unknown_type"
+    MISSING_FIELD = "missing_field"
+    WRONG_TYPE = "wrong_type"
+    NEGATIVE_PRICE = "negative_price"
+
+
+GARBAGE_FRAMES = {
+    Garbage.NOT_JSON: "this is not json",
+    Garbage.TRUNCATED: '{"type": "ticker", "symbol": "BTC/USDT", "seq": 1',
+    Garbage.ARRAY: '["ticker", "BTC/USDT", 1]',
+    Garbage.UNKNOWN_TYPE: '{"type": "tickr", "symbol": "BTC/USDT"}',
+    Garbage.MISSING_FIELD: '{"type": "ticker", "symbol": "BTC/USDT", "bid": 1.0, "ask": 2.0}',
+    Garbage.WRONG_TYPE: (
+        '{"type": "ticker", "symbol": "BTC/USDT", "seq": "many", "bid": 1.0, "ask": 2.0, "ts": 0.0}'
+    ),
+    Garbage.NEGATIVE_PRICE: (
+        '{"type": "ticker", "symbol": "BTC/USDT", "seq": 1, "bid": -5.0, "ask": 2.0, "ts": 0.0}'
+    ),
+}
+
+
+def count(name: str, value: object) -> int:
+    """A validated non-negative whole number of something."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def seconds(name: str, value: object) -> float:
+    """A validated non-negative, finite duration."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number of seconds, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value!r}")
+    return float(value)
+
+
+def probability(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a probability between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def close_code(value: object) -> int:
+    if value not in CLOSE_CODES or isinstance(value, bool):
+        codes = ", ".join(map(str, CLOSE_CODES))
+        raise ValueError(f"code must be one of {codes}, got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def garbage_kind(value: object) -> Garbage | None:
+    if value is None:
+        return None
+    try:
+        return Garbage(value)
+    except ValueError:
+        kinds = ", ".join(g.value for g in Garbage)
+        raise ValueError(f"kind must be one of {kinds}, got {value!r}") from None
+
+
+@dataclass
+class FaultState:
+    """What is currently broken. ``rng`` makes flaky handshakes and garbage repeatable."""
+
+    rng: random.Random = field(default_factory=random.Random)
+    refuse_next: int = 0
+    rate_limit_next: int = 0
+    retry_after: float = 1.0
+    flaky: float = 0.0
+    latency: float = 0.0
+    stalled_until: float = -math.inf
+    skip_next: dict[str, int] = field(default_factory=dict)
+
+    def handshake(self) -> int | None:
+        """The HTTP status to refuse the next handshake with, or None to accept it."""
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return 503
+        if self.rate_limit_next > 0:
+            self.rate_limit_next -= 1
+            return 429
+        if self.flaky > 0 and self.rng.random() < self.flaky:
+            return 503
+        return None
+
+    def skips(self, symbol: str) -> bool:
+        """Whether the ticker of ``symbol`` about to go out is to be dropped from live streams."""
+        left = self.skip_next.get(symbol, 0)
+        if left <= 0:
+            return False
+        self.skip_next[symbol] = left - 1
+        return True
+
+    def stalled(self, now: float) -> float:
+        """Seconds the connections must stay silent from ``now`` (0 when not stalled)."""
+        return max(0.0, self.stalled_until - now)
+
+    def garbage_frame(self, kind: Garbage | None) -> str:
+        return GARBAGE_FRAMES[kind if kind is not None else self.rng.choice(list(Garbage))]
+
+    def heal(self) -> None:
+        """Clear every lasting fault."""
+        self.refuse_next = self.rate_limit_next = 0
+        self.flaky = self.latency = 0.0
+        self.stalled_until = -math.inf
+        self.skip_next.clear()

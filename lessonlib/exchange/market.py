@@ -1,0 +1,106 @@
+"""The practice exchange's market: seeded random-walk prices, sequence numbers, a replay buffer.
+
+Pure: time stamps are passed in. ``seq`` grows by exactly one per ticker of a symbol, for the
+market's whole life, and the last ``buffer_size`` tickers of each symbol are kept so that a
+client that lost its connection can resume without losing anything.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..protocol.messages import Snapshot, Ticker
+
+STARTING_PRICES = {
+    "BTC/USDT": 42_000.0,
+    "ETH/USDT": 2_250.0,
+    "SOL/USDT": 95.0,
+    "XRP/USDT": 0.62,
+    "ADA/USDT": 0.48,
+    "DOGE/USDT": 0.085,
+}
+MIN_BUFFER = 1000
+SPREAD = 0.0002  # the gap between bid and ask, as a fraction of the price
+VOLATILITY = 0.0005  # the standard deviation of one tick's relative move
+
+
+@dataclass(slots=True)
+class _Book:
+    mid: float
+    seq: int
+    history: deque[Ticker]
+
+
+class Market:
+    """Prices of ``symbols`` (default: six USDT pairs), moving one ticker at a time."""
+
+    def __init__(
+        self,
+        symbols: Sequence[str] | None = None,
+        *,
+        seed: int = 0,
+        buffer_size: int = MIN_BUFFER,
+        first_seq: int = 1000,
+    ) -> None:
+        symbols = list(STARTING_PRICES) if symbols is None else list(symbols)
+        if not symbols or not all(isinstance(s, str) and s for s in symbols):
+            raise ValueError(f"symbols must be a non-empty list of names, got {symbols!r}")
+        if len(set(symbols)) != len(symbols):
+            raise ValueError(f"symbols must not repeat, got {symbols!r}")
+        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int):
+            raise ValueError(f"buffer_size must be an integer, got {buffer_size!r}")
+        if buffer_size < MIN_BUFFER:
+            raise ValueError(f"buffer_size must be at least {MIN_BUFFER}, got {buffer_size!r}")
+        self.rng = random.Random(seed)
+        self.symbols = tuple(symbols)
+        self._books = {
+            symbol: _Book(STARTING_PRICES.get(symbol, 100.0), first_seq, deque(maxlen=buffer_size))
+            for symbol in symbols
+        }
+
+    def seq(self, symbol: str) -> int:
+        """The seq of ``symbol``'s latest ticker."""
+        return self._books[symbol].seq
+
+    def tick(self, symbol: str, ts: float) -> Ticker:
+        """Move ``symbol``'s price one step and record the ticker."""
+        book = self._books[symbol]
+        book.mid *= 1.0 + self.rng.gauss(0.0, VOLATILITY)
+        book.seq += 1
+        ticker = Ticker(symbol, book.seq, *self._quote(book.mid), ts)
+        book.history.append(ticker)
+        return ticker
+
+    def snapshot(self, symbol: str, ts: float) -> Snapshot:
+        """The current price of ``symbol`` at its latest seq."""
+        book = self._books[symbol]
+        return Snapshot(symbol, book.seq, *self._quote(book.mid), ts)
+
+    def replay(self, symbol: str, after: int) -> list[Ticker] | None:
+        """Every buffered ticker with a seq above ``after``, or None when the buffer no longer
+        reaches back that far (or ``after`` lies in the future): send a snapshot instead.
+
+        ``after`` equal to the latest seq replays nothing: the client is up to date.
+        """
+        book = self._books[symbol]
+        if after > book.seq:
+            return None
+        if after == book.seq:
+            return []
+        history = book.history
+        if not history or history[0].seq > after + 1:
+            return None
+        start = after + 1 - history[0].seq
+        return [history[i] for i in range(start, len(history))]
+
+    @staticmethod
+    def _quote(mid: float) -> tuple[float, float]:
+        half = mid * SPREAD / 2
+        precision = 2 if mid >= 10 else 6
+        bid, ask = round(mid - half, precision), round(mid + half, precision)
+        if ask <= bid:
+            ask = bid + 10.0**-precision
+        return bid, ask

@@ -1,0 +1,1 @@
+"""PROTOCOL.md in code: the practice exchange's frames, typed and checked, in both directions."""
