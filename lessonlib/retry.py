@@ -107,10 +107,10 @@ async def connect_with_retry(
         started = loop.time()
         emit(Kind.ATTEMPT, attempt=number)
         try:
-            if attempt_timeout is None:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that arrives as the attempt completes.
+            async with asyncio.timeout(attempt_timeout):
                 connection = await connect()
-            else:
-                connection = await asyncio.wait_for(connect(), attempt_timeout)
         except asyncio.CancelledError:
             raise
         except Exception as error:

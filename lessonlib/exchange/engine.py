@@ -44,11 +44,10 @@ class ExchangeCore:
     clock, so that in virtual time the whole exchange is deterministic.
     """
 
-    name = "practice"
-
     def __init__(
         self,
         *,
+        name: str = "practice",
         symbols: Sequence[str] | None = None,
         tick_rate: float = 10.0,
         seed: int = 0,
@@ -68,6 +67,9 @@ class ExchangeCore:
             )
         if checks.count("max_subscriptions", max_subscriptions) < 1:
             raise ValueError(f"max_subscriptions must be at least 1, got {max_subscriptions!r}")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
+        self.name = name
         self.market = Market(symbols, seed=seed, buffer_size=buffer_size)
         self.tick_rate = float(tick_rate)
         self.heartbeat_interval = float(heartbeat_interval)

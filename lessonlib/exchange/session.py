@@ -105,7 +105,8 @@ class Session:
                 if not self._outbox:
                     self._wakeup.clear()
                     try:
-                        await asyncio.wait_for(self._wakeup.wait(), interval)
+                        async with asyncio.timeout(interval):
+                            await self._wakeup.wait()
                     except TimeoutError:
                         self._enqueue(encode(Heartbeat(self.core.epoch(self.core.now()))))
                 queued_at, item = self._outbox[0]

@@ -309,9 +309,11 @@ class PriceFeedClient:
             while not self.breaker.allow():  # no attempt at all while the breaker is open
                 await asyncio.sleep(max(self.breaker.remaining(), self.policy.initial_delay))
         try:
-            connection = await asyncio.wait_for(self._connector(), self._open_timeout)
+            async with asyncio.timeout(self._open_timeout):
+                connection = await self._connector()
             try:
-                welcome = await asyncio.wait_for(connection.recv(), self._open_timeout)
+                async with asyncio.timeout(self._open_timeout):
+                    welcome = await connection.recv()
                 message = protocol.parse_server_frame(welcome)
                 if not isinstance(message, protocol.Welcome):
                     raise ProtocolViolation(f"expected welcome first, got {welcome!r:.80}")
@@ -347,7 +349,8 @@ class PriceFeedClient:
                 self._emit_event(Kind.RESUBSCRIBED, symbols=symbols, resume=resume)
             while True:
                 try:
-                    frame = await asyncio.wait_for(connection.recv(), silence)
+                    async with asyncio.timeout(silence):
+                        frame = await connection.recv()
                 except TimeoutError:
                     raise ConnectionSilent(f"no frame for {silence:g} s") from None
                 await self._handle(frame)
@@ -355,7 +358,8 @@ class PriceFeedClient:
             self._connection = None
             self.book.connection_lost()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await connection.close()
 
     async def _send_pending(self) -> tuple[list[str], dict[str, int]] | None:
         """Request every wanted symbol not yet requested on this connection."""
@@ -446,7 +450,8 @@ class PriceFeedClient:
         connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(1000), 1.0)
+                async with asyncio.timeout(1.0):
+                    await connection.close(1000)
 
     def _set_state(self, new: ConnectionState) -> None:
         old, self.state = self.state, new

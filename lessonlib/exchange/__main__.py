@@ -1,0 +1,102 @@
+"""``python -m lessonlib.exchange``: the practice exchange in a terminal, faults typed live."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from .console import run_command
+from .market import STARTING_PRICES
+from .server import PracticeExchange
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m lessonlib.exchange",
+        description="Run Reconnect Lab's practice exchange: a WebSocket server that breaks "
+        "on command. Type fault commands (help lists them) while it runs.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
+    parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    parser.add_argument("--tick-rate", type=float, default=10.0, help="tickers/s per symbol")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the price walk")
+    parser.add_argument("--heartbeat-interval", type=float, default=1.0, help="seconds")
+    parser.add_argument(
+        "--symbols", default=",".join(STARTING_PRICES), help="comma-separated symbols"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help='a fault command to run at start, e.g. "every 10 drop" (repeatable)',
+    )
+    return parser.parse_args(argv)
+
+
+def banner(exchange: PracticeExchange) -> str:
+    return "\n".join(
+        [
+            f"Reconnect Lab practice exchange listening on {exchange.url}",
+            f"symbols: {', '.join(exchange.market.symbols)}",
+            f"{exchange.tick_rate:g} tickers/s per symbol, heartbeat every "
+            f"{exchange.heartbeat_interval:g} s",
+            "Type a fault command and press Enter (help lists them). Ctrl+C stops.",
+        ]
+    )
+
+
+async def serve(args: argparse.Namespace) -> None:
+    symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
+    exchange = PracticeExchange(
+        args.host,
+        args.port,
+        symbols=symbols,
+        tick_rate=args.tick_rate,
+        seed=args.seed,
+        heartbeat_interval=args.heartbeat_interval,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with exchange:
+        print(banner(exchange), flush=True)
+        for command in args.fault:
+            print(run_command(exchange, command), flush=True)
+        console = asyncio.create_task(read_commands(exchange))
+        await stop.wait()
+        console.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await console
+    print("practice exchange stopped; goodbye", flush=True)
+
+
+async def read_commands(exchange: PracticeExchange) -> None:
+    """Read fault commands from standard input; when it closes, keep serving."""
+    while True:
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if not line:
+            return  # no terminal (or it closed): the exchange goes on serving
+        if line.strip():
+            print(run_command(exchange, line), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        asyncio.run(serve(args))
+    except ValueError as error:  # a bad option value: say which, no traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
