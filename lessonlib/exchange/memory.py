@@ -35,8 +35,8 @@ class MemoryConnection:
         self._room = asyncio.Event()
         self._room.set()
         self._close: Close | None = None  # the close frame, once there is one
+        self._server_closed_first = False
         self._closed = False
-        self._aborted = False
         self.session: Session | None = None
 
     # -- the client's side: the websockets interface ---------------------------------------
@@ -68,6 +68,12 @@ class MemoryConnection:
             self._close = Close(code, reason)
             self._finish()
 
+    async def __aenter__(self) -> MemoryConnection:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
     @property
     def close_code(self) -> int | None:
         if not self._closed:
@@ -97,11 +103,11 @@ class MemoryConnection:
     def _server_closes(self, code: int, reason: str) -> None:
         if not self._closed:
             self._close = Close(code, reason)
+            self._server_closed_first = True
             self._finish()
 
     def _abort(self) -> None:
         if not self._closed:
-            self._aborted = True
             self._finish()
 
     def _finish(self) -> None:
@@ -112,9 +118,13 @@ class MemoryConnection:
             self.session.ended()
 
     def _closed_error(self) -> Exception:
-        if self._close is not None and self._close.code in (1000, 1001):
-            return ConnectionClosedOK(self._close, self._close)
-        return ConnectionClosedError(self._close, self._close)
+        """What websockets raises here: no close frame at all after a drop (1006)."""
+        if self._close is None:
+            return ConnectionClosedError(None, None)
+        order = self._server_closed_first  # the close frame was received, then echoed
+        if self._close.code in (1000, 1001):
+            return ConnectionClosedOK(self._close, self._close, order)
+        return ConnectionClosedError(self._close, self._close, order)
 
 
 class _MemoryTransport:

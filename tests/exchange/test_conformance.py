@@ -1,0 +1,176 @@
+"""PROTOCOL.md, frame by frame, against both exchanges, with a raw client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from wire import GUARD, connector, recv_json, recv_until, running, until
+
+SYMBOLS = ["BTC/USDT", "ETH/USDT", "SOL/USDT"]
+
+
+def subscribe(request_id: int, *symbols: str, resume: dict[str, int] | None = None) -> str:
+    frame: dict[str, Any] = {"op": "subscribe", "id": request_id, "symbols": list(symbols)}
+    if resume is not None:
+        frame["resume"] = resume
+    return json.dumps(frame)
+
+
+def test_welcome_comes_first_and_names_the_symbols(kind: str) -> None:
+    async def scenario() -> dict[str, Any]:
+        async with running(kind, symbols=SYMBOLS, heartbeat_interval=0.5) as exchange:
+            async with await connector(exchange)() as connection:
+                return await recv_json(connection)
+
+    assert asyncio.run(scenario()) == {
+        "type": "welcome",
+        "exchange": "memory" if kind == "memory" else "practice",
+        "symbols": SYMBOLS,
+        "heartbeat_interval": 0.5,
+    }
+
+
+def test_subscribe_answers_each_symbol_then_snapshot_then_consecutive_tickers(kind: str) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(kind, tick_rate=200) as exchange:
+            async with await connector(exchange)() as connection:
+                await recv_json(connection)
+                await connection.send(subscribe(7, "BTC/USDT", "DOGE/XYZ"))
+                frames = [await recv_json(connection) for _ in range(3)]
+                tickers = [await recv_until(connection, "ticker") for _ in range(5)]
+                return frames + tickers
+
+    subscribed, snapshot, error, *tickers = asyncio.run(scenario())
+    assert subscribed["type"] == "subscribed" and subscribed["id"] == 7
+    assert snapshot["type"] == "snapshot" and snapshot["seq"] == subscribed["seq"]
+    assert snapshot["bid"] < snapshot["ask"]
+    assert error == {
+        "type": "error",
+        "id": 7,
+        "code": "unknown_symbol",
+        "message": "no such symbol",
+        "symbol": "DOGE/XYZ",
+    }
+    seqs = [t["seq"] for t in tickers]
+    assert seqs == list(range(snapshot["seq"] + 1, snapshot["seq"] + 6))
+
+
+def test_resume_replays_exactly_what_was_missed_then_goes_live(kind: str) -> None:
+    async def scenario() -> tuple[int, list[int]]:
+        async with running(kind, tick_rate=500) as exchange:
+            async with await connector(exchange)() as first:
+                await recv_json(first)
+                await first.send(subscribe(1, "ETH/USDT"))
+                last = (await recv_until(first, "snapshot"))["seq"]
+            await until(lambda: exchange.market.seq("ETH/USDT") >= last + 40)  # it moves on
+            async with await connector(exchange)() as second:
+                await recv_json(second)
+                await second.send(subscribe(2, "ETH/USDT", resume={"ETH/USDT": last}))
+                await recv_until(second, "subscribed")
+                seqs = []
+                while len(seqs) < 60:
+                    frame = await recv_json(second)
+                    assert frame["type"] in ("ticker", "heartbeat"), frame
+                    if frame["type"] == "ticker":
+                        seqs.append(frame["seq"])
+                return last, seqs
+
+    last, seqs = asyncio.run(scenario())
+    assert seqs == list(range(last + 1, last + 61))
+
+
+def test_resume_further_back_than_the_buffer_gets_a_snapshot(kind: str) -> None:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with running(kind, tick_rate=5000, buffer_size=1000) as exchange:
+            start = exchange.market.seq("BTC/USDT")
+            await until(lambda: exchange.market.seq("BTC/USDT") >= start + 1100)
+            async with await connector(exchange)() as connection:
+                await recv_json(connection)
+                await connection.send(subscribe(3, "BTC/USDT", resume={"BTC/USDT": start}))
+                answer = await recv_json(connection)
+                return answer, await recv_json(connection)
+
+    answer, snapshot = asyncio.run(scenario())
+    assert answer["type"] == "subscribed"
+    assert snapshot["type"] == "snapshot" and snapshot["seq"] >= answer["seq"]
+
+
+def test_unsubscribe_stops_the_stream(kind: str) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(kind, tick_rate=200, heartbeat_interval=0.05) as exchange:
+            async with await connector(exchange)() as connection:
+                await recv_json(connection)
+                await connection.send(subscribe(1, "BTC/USDT"))
+                await recv_until(connection, "ticker")
+                unsubscribe = {"op": "unsubscribe", "id": 2, "symbols": ["BTC/USDT"]}
+                await connection.send(json.dumps(unsubscribe))
+                await recv_until(connection, "unsubscribed")
+                return [await recv_json(connection) for _ in range(3)]
+
+    assert [f["type"] for f in asyncio.run(scenario())] == ["heartbeat"] * 3
+
+
+def test_ping_gets_a_pong_with_its_id_and_idle_connections_get_heartbeats(kind: str) -> None:
+    async def scenario() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        async with running(kind, heartbeat_interval=0.05) as exchange:
+            async with await connector(exchange)() as connection:
+                await recv_json(connection)
+                await connection.send('{"op": "ping", "id": -12}')
+                pong = await recv_json(connection)
+                return pong, [await recv_json(connection) for _ in range(2)]
+
+    pong, idle = asyncio.run(scenario())
+    assert pong == {"type": "pong", "id": -12}
+    assert [f["type"] for f in idle] == ["heartbeat", "heartbeat"]
+    assert idle[1]["ts"] > idle[0]["ts"]
+
+
+def test_shutdown_sends_the_notice_then_closes_with_1012_and_refuses_for_a_while(
+    kind: str,
+) -> None:
+    async def scenario() -> tuple[dict[str, Any], int | None, str]:
+        async with running(kind) as exchange:
+            async with await connector(exchange)() as connection:
+                await recv_json(connection)
+                exchange.shutdown(reconnect_after=30.0, reason="upgrade")
+                notice = await recv_until(connection, "shutdown")
+                with pytest.raises(ConnectionClosed) as closed:
+                    async with asyncio.timeout(GUARD):
+                        while True:
+                            await connection.recv()
+                code = closed.value.rcvd.code if closed.value.rcvd else None
+            try:
+                await connector(exchange)()
+                refused = "accepted"
+            except Exception as error:
+                refused = type(error).__name__
+            return notice, code, refused
+
+    notice, code, refused = asyncio.run(scenario())
+    assert notice == {"type": "shutdown", "reason": "upgrade", "reconnect_after": 30.0}
+    assert code == 1012
+    assert refused == "InvalidStatus"
+
+
+def test_seq_grows_by_one_across_connections_for_the_exchanges_whole_life(kind: str) -> None:
+    async def scenario() -> list[int]:
+        seqs: list[int] = []
+        async with running(kind, tick_rate=500) as exchange:
+            for request_id in range(3):
+                async with await connector(exchange)() as connection:
+                    await recv_json(connection)
+                    resume = {"SOL/USDT": seqs[-1]} if seqs else None
+                    await connection.send(subscribe(request_id, "SOL/USDT", resume=resume))
+                    await recv_until(connection, "subscribed")
+                    if not seqs:
+                        seqs.append((await recv_until(connection, "snapshot"))["seq"])
+                    for _ in range(10):
+                        seqs.append((await recv_until(connection, "ticker"))["seq"])
+        return seqs
+
+    seqs = asyncio.run(scenario())
+    assert seqs == list(range(seqs[0], seqs[0] + 31))
