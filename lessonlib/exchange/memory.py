@@ -66,6 +66,8 @@ class MemoryConnection:
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if not self._closed:
             self._close = Close(code, reason)
+            if self.session is not None:
+                self.session.close_code = code
             self._finish()
 
     async def __aenter__(self) -> MemoryConnection:

@@ -108,6 +108,7 @@ class PracticeExchange(ExchangeCore):
         except ConnectionClosed:
             pass
         finally:
+            session.close_code = connection.close_code
             session.ended()
 
     def __repr__(self) -> str:

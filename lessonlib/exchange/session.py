@@ -48,6 +48,7 @@ class Session:
         self.number = number
         self.subscriptions: set[str] = set()
         self.frames_sent = 0
+        self.close_code: int | None = None  # the client's close code, once it closed
         self._outbox: deque[tuple[float, str | _Close]] = deque()
         self._wakeup = asyncio.Event()
         self._requests: deque[float] = deque()

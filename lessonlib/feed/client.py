@@ -357,9 +357,7 @@ class PriceFeedClient:
         finally:
             self._connection = None
             self.book.connection_lost()
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(1.0):
-                    await connection.close()
+            await _shut(connection)
 
     async def _send_pending(self) -> tuple[list[str], dict[str, int]] | None:
         """Request every wanted symbol not yet requested on this connection."""
@@ -449,9 +447,7 @@ class PriceFeedClient:
     async def _close_connection(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(1.0):
-                    await connection.close(1000)
+            await _shut(connection)
 
     def _set_state(self, new: ConnectionState) -> None:
         old, self.state = self.state, new
@@ -475,6 +471,30 @@ def _websocket_connector(url: str) -> Connector:
         return await websocket_connect(url, max_size=MAX_FRAME, open_timeout=None)
 
     return connect
+
+
+async def _shut(connection: Connection) -> None:
+    """Close with 1000 within a second, reading off what is still queued meanwhile: a
+    consumer that fell behind leaves frames unread, and the exchange's close frame is behind
+    them. A connection that does not close in time is cut."""
+
+    async def drain() -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                await connection.recv()
+
+    drainer = asyncio.ensure_future(drain())
+    try:
+        async with asyncio.timeout(1.0):
+            await connection.close(1000)
+    except Exception:
+        transport = getattr(connection, "transport", None)
+        if transport is not None:
+            transport.abort()
+    finally:
+        drainer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await drainer
 
 
 def _retryable(error: BaseException) -> bool:
