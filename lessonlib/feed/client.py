@@ -405,9 +405,9 @@ class PriceFeedClient:
                         Kind.REJECTED, symbol=symbol, code=message.code, message=message.message
                     )
                 self._answer(symbol, rejection)
-            case protocol.Error():
+            case protocol.Error():  # a request refused as a whole (bad_request, rate_limited)
                 self._emit_event(
-                    Kind.MALFORMED, error=f"exchange error {message.code}", frame=message.message
+                    Kind.REJECTED, symbol=message.symbol, code=message.code, message=message.message
                 )
             case protocol.Shutdown():
                 raise ServerShutdown(message.reason, message.reconnect_after)
