@@ -27,6 +27,7 @@ class Kind(StrEnum):
     LOST = "lost"  # an established connection ended (details: uptime, reason)
     STATE = "state"  # a connection state change (details: old, new)
     BREAKER = "breaker"  # a circuit-breaker transition (details: old, new, reason)
+    UPDATE = "update"  # a price was delivered to the consumer (details: symbol, seq)
     GAP = "gap"  # updates were missed and cannot be recovered
     RESUBSCRIBED = "resubscribed"  # subscriptions restored after a reconnect
     MALFORMED = "malformed"  # a frame that could not be understood

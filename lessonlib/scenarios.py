@@ -8,6 +8,8 @@ import random
 
 from .backoff import BackoffPolicy
 from .events import EventLog
+from .exchange import InMemoryExchange, run_command
+from .feed import FeedStats, PriceFeedClient
 from .retry import RetryError, connect_with_retry
 
 
@@ -33,3 +35,62 @@ async def retry_through_outage(
             connect, policy, rng=random.Random(seed), events=log, source=source
         )
     return log
+
+
+EVERY_FAULT = (
+    "drop",
+    "close 1011",
+    "refuse 3; drop",
+    "ratelimit 1; drop",
+    "stall 5",
+    "skip 5",
+    "garbage",
+    "latency 0.5",
+    "latency 0",
+    "shutdown 3",
+    "flaky 0.7; drop",
+    "flaky 0",
+)
+"""A fault of each kind, in the exchange console's words; handshake faults come with a drop,
+since they only bite when the client connects again."""
+
+
+async def feed_through_every_fault(
+    *,
+    symbols: tuple[str, ...] = ("BTC/USDT", "ETH/USDT"),
+    spacing: float = 6.0,
+    seed: int = 0,
+    script: tuple[str, ...] = EVERY_FAULT,
+) -> tuple[EventLog, FeedStats]:
+    """A feed client on the in-memory exchange while a fault of each kind strikes in turn,
+    ``spacing`` seconds apart. Returns everything both reported, and the client's counters.
+
+    Run it in virtual time: a couple of simulated minutes take a fraction of a second.
+    """
+    log = EventLog()
+    policy = BackoffPolicy(initial_delay=0.2, max_delay=5.0, max_retries=None, healthy_after=2.0)
+    async with InMemoryExchange(
+        "exchange", tick_rate=5, heartbeat_interval=1.0, seed=seed, events=log
+    ) as exchange:
+        client = PriceFeedClient(
+            exchange.connect, policy=policy, events=log, name="client", rng=random.Random(seed)
+        )
+        await client.subscribe(*symbols)
+
+        async def consume() -> None:
+            async for _ in client.updates():
+                pass
+
+        async with client:
+            consumer = asyncio.create_task(consume())
+            for line in script:
+                await asyncio.sleep(spacing)
+                for command in line.split(";"):
+                    answer = run_command(exchange, command)
+                    if answer.startswith("error"):
+                        raise ValueError(f"script step {line!r}: {answer}")
+            await asyncio.sleep(spacing)
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
+    return log, client.stats

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lessonlib.backoff import BackoffPolicy
-from lessonlib.events import EventLog
+from lessonlib.events import EventBus, EventLog
 from lessonlib.exchange import PracticeExchange
 from lessonlib.feed import PriceFeedClient, PriceUpdate
 
@@ -23,6 +23,7 @@ class Rig:
     exchange: PracticeExchange
     client: PriceFeedClient
     events: EventLog
+    bus: EventBus
     received: list[PriceUpdate] = field(default_factory=list)
 
     def seqs(self, symbol: str) -> list[int]:
@@ -54,10 +55,11 @@ async def rig(
     settings = {"tick_rate": 100, "heartbeat_interval": 0.1, **(exchange_settings or {})}
     client_settings.setdefault("policy", FAST)
     async with PracticeExchange(port=0, **settings) as exchange:
-        events = EventLog()
-        client = PriceFeedClient(exchange.url, events=events, name="feed", **client_settings)
+        events, bus = EventLog(), EventBus()
+        bus.subscribe(events)
+        client = PriceFeedClient(exchange.url, events=bus, name="feed", **client_settings)
         await client.subscribe(*(symbols or ("BTC/USDT",)))
-        state = Rig(exchange, client, events)
+        state = Rig(exchange, client, events, bus)
 
         async def consume() -> None:
             async for update in client.updates():

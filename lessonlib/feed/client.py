@@ -265,9 +265,13 @@ class PriceFeedClient:
             await self._state_changed.wait()
         return self.state
 
-    async def connected(self) -> None:
-        """Wait until a connection is up."""
-        await self.wait_for(lambda state: isinstance(state, Connected))
+    async def connected(self, number: int | None = None) -> None:
+        """Wait until a connection is up; with ``number``, until the ``number``-th one is
+        (``await client.connected(client.stats.connections + 1)`` waits for a reconnect)."""
+        await self.wait_for(
+            lambda state: isinstance(state, Connected)
+            and (number is None or self._connections >= number)
+        )
 
     # -- the driver -----------------------------------------------------------------------
     async def _run(self) -> None:
@@ -422,6 +426,8 @@ class PriceFeedClient:
         )
         self.latest[update.symbol] = update
         self._updates += 1
+        if self._events is not None:
+            self._emit_event(Kind.UPDATE, symbol=update.symbol, seq=update.seq, snapshot=snapshot)
         await self._queue.put(update)  # backpressure: waits while the consumer is behind
 
     async def _resync(self, symbol: str, seen: int) -> None:

@@ -1,5 +1,7 @@
 """Interactive ipywidgets panels for the lessons."""
 
 from .backoff_explorer import backoff_explorer
+from .fault_panel import fault_panel
+from .live_feed import LiveFeedView
 
-__all__ = ["backoff_explorer"]
+__all__ = ["LiveFeedView", "backoff_explorer", "fault_panel"]

@@ -1,0 +1,81 @@
+"""A price feed's life on one time axis: connection state, faults, updates, gaps and resumes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..events import Event, Kind
+from .figure import LessonFigure as Figure
+
+LEVELS = {"Connected": 2, "Connecting": 1, "Reconnecting": 1, "Disconnected": 0, "Closed": 0}
+UP, TRYING, FAULT, GAP, RESUME, MALFORMED = (
+    "#2ca02c",
+    "#ff7f0e",
+    "#7f7f7f",
+    "#d62728",
+    "#1f77b4",
+    "#9467bd",
+)
+
+
+def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str = "") -> Figure:
+    """Two panels sharing the time axis (seconds since the first event).
+
+    Top: the client's connection state as a step line, connected spells shaded, and every
+    fault the exchange injected as a labelled vertical line. Bottom: updates delivered per
+    ``bin_width`` seconds, with resumes (a subscription restored or resynchronised), gaps
+    that could not be filled, and malformed frames marked.
+    """
+    events = sorted(events, key=lambda e: e.time)
+    start = events[0].time if events else 0.0
+    end = (events[-1].time - start) if events else 1.0
+
+    fig = Figure(figsize=(11, 5.4))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1, 1.3))
+
+    states = [(e.time - start, str(e["new"]).split("(")[0]) for e in events if e.kind is Kind.STATE]
+    if states:
+        times = [t for t, _ in states] + [end]
+        levels = [LEVELS.get(name, 0) for _, name in states]
+        top.step(times, [*levels, levels[-1]], where="post", color="black", lw=1.5)
+        for (t, name), t_next in zip(states, times[1:], strict=False):
+            if name == "Connected":
+                top.axvspan(t, t_next, color=UP, alpha=0.15, lw=0)
+    faults: dict[float, list[str]] = {}
+    for event in (e for e in events if e.kind is Kind.FAULT):
+        faults.setdefault(round(event.time - start, 3), []).append(event["fault"])
+    for t, names in faults.items():
+        top.axvline(t, color=FAULT, ls="--", lw=0.8)
+        top.text(t, 2.45, " " + "+".join(names), rotation=90, va="top", fontsize=8, color=FAULT)
+    top.set_yticks([0, 1, 2], ["down", "connecting", "connected"])
+    top.set_ylim(-0.3, 2.5)
+    top.set_title(title or "connection state, and the faults injected (dashed)", loc="left")
+
+    updates = [e.time - start for e in events if e.kind is Kind.UPDATE]
+    bins = max(1, round(end / bin_width))
+    bottom.hist(updates, bins=bins, range=(0, max(end, bin_width)), color=UP, alpha=0.7)
+    bottom.set_ylabel(f"updates per {bin_width:g} s")
+    height = max(bottom.get_ylim()[1], 1.0)
+    markers = [
+        (Kind.RESUBSCRIBED, RESUME, "^", "subscriptions restored / resynced"),
+        (Kind.GAP, GAP, "X", "gap the exchange could not fill"),
+        (Kind.MALFORMED, MALFORMED, "D", "malformed frame"),
+    ]
+    for kind, colour, marker, label in markers:
+        times = [e.time - start for e in events if e.kind is kind]
+        if times:
+            bottom.scatter(
+                times,
+                [height * 0.92] * len(times),
+                marker=marker,
+                color=colour,
+                s=45,
+                label=label,
+                zorder=3,
+            )
+    bottom.set_ylim(0, height * 1.05)
+    bottom.set_xlabel("time (s)")
+    if any(e.kind in (Kind.RESUBSCRIBED, Kind.GAP, Kind.MALFORMED) for e in events):
+        bottom.legend(loc="lower right", fontsize=8)
+    bottom.set_xlim(0, max(end, bin_width))
+    return fig

@@ -1,0 +1,105 @@
+"""A live view of a price feed: its connection state, counters, latest prices, recent events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+from collections import deque
+
+import ipywidgets as widgets
+
+from ..events import Event, EventBus, Kind
+from ..feed import PriceFeedClient
+from ..tables import Table
+
+STATE_COLOURS = {"Connected": "#2ca02c", "Connecting": "#ff7f0e", "Reconnecting": "#ff7f0e"}
+
+
+class LiveFeedView:
+    """Redraws every ``refresh`` seconds from a background task until `stop` (or ``run_for``).
+
+    It reads the client's public counters and latest prices, and the event stream on ``bus``
+    (the one the client reports to) for the recent events and the age of each price.
+    """
+
+    def __init__(
+        self, client: PriceFeedClient, bus: EventBus, *, refresh: float = 0.25, recent: int = 8
+    ) -> None:
+        if not refresh > 0:
+            raise ValueError(f"refresh must be greater than 0, got {refresh!r}")
+        self.client = client
+        self.refresh = refresh
+        self.widget = widgets.HTML()
+        self._recent: deque[Event] = deque(maxlen=recent)
+        self._last_update: dict[str, float] = {}
+        self._unsubscribe = bus.subscribe(self._on_event)
+        self._task: asyncio.Task[None] | None = None
+        self.frames_drawn = 0
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind is Kind.UPDATE:
+            self._last_update[event["symbol"]] = event.time
+        elif event.kind not in (Kind.ATTEMPT, Kind.SUCCESS):
+            self._recent.append(event)
+
+    def start(self, run_for: float | None = None) -> asyncio.Task[None]:
+        """Start redrawing; with ``run_for`` it stops by itself after that many seconds."""
+        if self._task is not None and not self._task.done():
+            raise RuntimeError("the view is already running")
+        self._task = asyncio.create_task(self._run(run_for), name="live feed view")
+        return self._task
+
+    async def stop(self) -> None:
+        """Stop redrawing (the last picture stays) and leave the event stream."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._unsubscribe()
+        self.draw()
+
+    async def _run(self, run_for: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        until = None if run_for is None else loop.time() + run_for
+        while until is None or loop.time() < until:
+            self.draw()
+            await asyncio.sleep(self.refresh)
+        self.draw()
+
+    def draw(self) -> None:
+        """Render the current picture into the widget."""
+        now = asyncio.get_running_loop().time()
+        state = str(self.client.state)
+        colour = STATE_COLOURS.get(state.split("(")[0], "#7f7f7f")
+        stats = self.client.stats
+        header = (
+            f'<span style="background:{colour};color:white;padding:2px 8px;border-radius:4px">'
+            f"{html.escape(state)}</span> &nbsp; connections {stats.connections} · updates "
+            f"{stats.updates:,} · gaps {stats.gaps} · resyncs {stats.resyncs} · malformed "
+            f"{stats.malformed} · rejected {stats.rejected}"
+        )
+        rows = [
+            {
+                "symbol": symbol,
+                "bid": update.bid,
+                "ask": update.ask,
+                "seq": update.seq,
+                "age (s)": round(now - self._last_update.get(symbol, now), 1),
+            }
+            for symbol, update in sorted(self.client.latest.items())
+        ]
+        prices = Table(rows)._repr_html_() if rows else "<i>no prices yet</i>"
+        events = "<br>".join(
+            html.escape(
+                f"{now - e.time:5.1f} s ago  {e.kind.value}  "
+                + " ".join(f"{k}={v}" for k, v in e.details.items())
+            )[:160]
+            for e in reversed(self._recent)
+        )
+        self.widget.value = (
+            f"<div>{header}</div><div style='margin:6px 0'>{prices}</div>"
+            f"<div style='font-family:monospace;font-size:85%;color:#555'>{events}</div>"
+        )
+        self.frames_drawn += 1
