@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import threading
 
 from .console import run_command
 from .market import STARTING_PRICES
@@ -76,11 +77,21 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 async def read_commands(exchange: PracticeExchange) -> None:
-    """Read fault commands from standard input; when it closes, keep serving."""
-    while True:
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if not line:
-            return  # no terminal (or it closed): the exchange goes on serving
+    """Carry out the fault commands typed on standard input; when it closes, keep serving.
+
+    Lines are read on a daemon thread, so that a terminal nobody types into never holds up
+    the exchange's exit.
+    """
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        loop.call_soon_threadsafe(lines.put_nowait, "")
+
+    threading.Thread(target=read, name="exchange console", daemon=True).start()
+    while line := await lines.get():
         if line.strip():
             print(run_command(exchange, line), flush=True)
 

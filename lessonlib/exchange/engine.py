@@ -169,7 +169,8 @@ class ExchangeCore:
         started, done = self.now(), 0
         period = 1.0 / self.tick_rate
         while True:
-            due = int((self.now() - started) * self.tick_rate) + 1
+            # The epsilon keeps a clock a float's rounding short of a tick from missing it.
+            due = int((self.now() - started) * self.tick_rate + 1e-6) + 1
             for _ in range(done, due):
                 self._tick_all()
             done = due

@@ -130,7 +130,8 @@ class FaultState:
 
     def stalled(self, now: float) -> float:
         """Seconds the connections must stay silent from ``now`` (0 when not stalled)."""
-        return max(0.0, self.stalled_until - now)
+        remaining = self.stalled_until - now
+        return remaining if remaining > 1e-6 else 0.0  # a float's rounding is not a stall
 
     def garbage_frame(self, kind: Garbage | None) -> str:
         return GARBAGE_FRAMES[kind if kind is not None else self.rng.choice(list(Garbage))]

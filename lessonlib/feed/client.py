@@ -161,6 +161,8 @@ class PriceFeedClient:
         self._malformed = 0
         self._resyncs = 0
         self._heartbeat_interval = 1.0
+        self._listening_since: float | None = None
+        self._silent = False
         self._state_changed = asyncio.Event()
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -269,8 +271,9 @@ class PriceFeedClient:
         """Wait until a connection is up; with ``number``, until the ``number``-th one is
         (``await client.connected(client.stats.connections + 1)`` waits for a reconnect)."""
         await self.wait_for(
-            lambda state: isinstance(state, Connected)
-            and (number is None or self._connections >= number)
+            lambda state: (
+                isinstance(state, Connected) and (number is None or self._connections >= number)
+            )
         )
 
     # -- the driver -----------------------------------------------------------------------
@@ -343,25 +346,51 @@ class PriceFeedClient:
         self._connection = connection
         self._connections += 1
         self._attempts = 0
+        self._silent = False
         self.book.connection_lost()
         self._set_state(Connected())
         silence = self._heartbeat_interval * self._silence_intervals
+        loop = asyncio.get_running_loop()
+        watchdog = asyncio.create_task(self._watch(connection, silence), name="feed watchdog")
         try:
             restored = await self._send_pending()
             if self._connections > 1 and restored:
                 symbols, resume = restored
                 self._emit_event(Kind.RESUBSCRIBED, symbols=symbols, resume=resume)
             while True:
+                self._listening_since = loop.time()
                 try:
-                    async with asyncio.timeout(silence):
-                        frame = await connection.recv()
-                except TimeoutError:
-                    raise ConnectionSilent(f"no frame for {silence:g} s") from None
+                    frame = await connection.recv()
+                except ConnectionClosed:
+                    if self._silent:
+                        raise ConnectionSilent(f"no frame for {silence:g} s") from None
+                    raise
+                self._listening_since = None
                 await self._handle(frame)
         finally:
+            watchdog.cancel()
+            self._listening_since = None
             self._connection = None
             self.book.connection_lost()
             await _shut(connection)
+
+    async def _watch(self, connection: Connection, silence: float) -> None:
+        """Cut the connection once it has been silent for ``silence`` seconds while the client
+        was waiting for a frame. Time spent waiting for the consumer does not count: that is
+        backpressure, not silence. One timer per silence period, not one per frame."""
+        loop = asyncio.get_running_loop()
+        while True:
+            since = self._listening_since
+            idle = 0.0 if since is None else loop.time() - since
+            if idle >= silence - 1e-6:  # a float hair's breadth short is silent enough
+                self._silent = True
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.abort()
+                else:
+                    await connection.close(1000)
+                return
+            await asyncio.sleep(max(silence - idle, 1e-3))
 
     async def _send_pending(self) -> tuple[list[str], dict[str, int]] | None:
         """Request every wanted symbol not yet requested on this connection."""
