@@ -15,7 +15,7 @@ import statistics
 import time
 
 import websockets
-from exchange_process import exchange_process
+from _exchange_process import exchange_process
 
 from lessonlib.backoff import BackoffPolicy
 from lessonlib.feed import PriceFeedClient

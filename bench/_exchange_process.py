@@ -12,8 +12,7 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def exchange_process(*options: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``python -m lessonlib.exchange --port 0 OPTIONS``; yields its URL and the process,
-    whose stdin takes fault commands."""
+    """``python -m lessonlib.exchange --port 0 OPTIONS``; yields its URL and the process."""
     process = subprocess.Popen(
         [sys.executable, "-m", "lessonlib.exchange", "--port", "0", *options],
         stdin=subprocess.PIPE,
@@ -29,9 +28,3 @@ def exchange_process(*options: str) -> Iterator[tuple[str, subprocess.Popen[str]
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def inject(process: subprocess.Popen[str], command: str) -> None:
-    assert process.stdin is not None
-    process.stdin.write(command + "\n")
-    process.stdin.flush()
