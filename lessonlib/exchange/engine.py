@@ -13,7 +13,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from ..events import Emitter, EventSink, Kind
 from ..protocol.messages import Shutdown, Welcome, encode
@@ -105,6 +105,21 @@ class ExchangeCore:
     @property
     def running(self) -> bool:
         return self._loop is not None
+
+    async def start(self) -> None:
+        """Start serving (each transport knows how)."""
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        """Close every connection with 1001 and stop every task."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
 
     async def _start_core(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -161,13 +161,6 @@ class InMemoryExchange(ExchangeCore):
         if self.running:
             await self._stop_core()
 
-    async def __aenter__(self) -> InMemoryExchange:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
     async def connect(self) -> MemoryConnection:
         """Open a connection, as a handshake with the real exchange would."""
         await asyncio.sleep(0)

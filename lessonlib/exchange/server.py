@@ -80,13 +80,6 @@ class PracticeExchange(ExchangeCore):
         await self._stop_core()
         await server.wait_closed()
 
-    async def __aenter__(self) -> PracticeExchange:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         status = self.handshake()
         if status is None:
