@@ -53,9 +53,17 @@ class Event:
     def __getitem__(self, key: str) -> Any:
         return self.details[key]
 
+    def describe(self) -> str:
+        """What happened, for a person: the kind and the details, floats kept short."""
+        return self.kind.value + "".join(f" {k}={_brief(v)}" for k, v in self.details.items())
+
     def __repr__(self) -> str:
-        extra = "".join(f" {k}={v!r}" for k, v in self.details.items())
-        return f"Event({self.time:.3f}s {self.source} {self.kind.value}{extra})"
+        return f"Event({self.time:.3f}s {self.source} {self.describe()})"
+
+
+def _brief(value: Any) -> str:
+    """A detail as a person reads it: floats to six significant digits."""
+    return f"{value:.6g}" if isinstance(value, float) else repr(value)
 
 
 EventSink = Callable[[Event], None]

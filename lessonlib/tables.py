@@ -35,11 +35,16 @@ class Table:
         return "\n".join(([self.title] if self.title else []) + lines)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        head = "".join(f"<th{_CELL}>{html.escape(c)}</th>" for c in self.columns)
         rows = []
         for index, row in enumerate(self.rows):
             style = ' style="background:#fde2e1"' if index in self.highlight else ""
-            cells = "".join(f"<td>{html.escape(c)}</td>" for c in self._cells(row))
+            cells = "".join(
+                f"<td{_CELL if _is_text(v) else _NUMBER}>{html.escape(c)}</td>"
+                for v, c in zip(
+                    (row.get(k, "") for k in self.columns), self._cells(row), strict=True
+                )
+            )
             rows.append(f"<tr{style}>{cells}</tr>")
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         return (
@@ -50,9 +55,17 @@ class Table:
         return str(self)
 
 
+_CELL = ' style="padding:2px 10px;text-align:left"'
+_NUMBER = ' style="padding:2px 10px;text-align:right;font-variant-numeric:tabular-nums"'
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int | float)
+
+
 def _format(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)

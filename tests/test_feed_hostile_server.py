@@ -11,6 +11,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from lessonlib.backoff import BackoffPolicy
@@ -135,3 +136,29 @@ def test_a_frame_too_big_costs_the_connection_not_the_client() -> None:
     client, events = asyncio.run(scenario())
     assert "1009" in events.where(Kind.LOST)[0]["reason"]
     assert client.stats.connections >= 3
+
+
+async def closes_with_policy_violation(connection: ServerConnection) -> None:
+    await connection.send(WELCOME)
+    await connection.recv()
+    await connection.close(1008, "too many requests")
+
+
+def test_a_1008_close_backs_off_as_hard_as_a_rate_limit() -> None:
+    async def scenario() -> EventLog:
+        events = EventLog()
+        async with serve(closes_with_policy_violation, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            policy = BackoffPolicy(initial_delay=0.01, max_retries=None)
+            client = PriceFeedClient(f"ws://127.0.0.1:{port}", policy=policy, events=events)
+            await client.subscribe("BTC/USDT")
+            async with client:
+                async with asyncio.timeout(10):
+                    while client.stats.connections < 2:
+                        await asyncio.sleep(0.005)
+        return events
+
+    events = asyncio.run(scenario())
+    assert "received 1008" in events.where(Kind.LOST)[0]["reason"]
+    # an ordinary loss waits 0.01 s; a policy violation as if three more had failed: 8x
+    assert events.where(Kind.SLEEP)[0]["delay"] == pytest.approx(0.01 * 2**3)

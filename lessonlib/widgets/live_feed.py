@@ -92,10 +92,7 @@ class LiveFeedView:
         ]
         prices = Table(rows)._repr_html_() if rows else "<i>no prices yet</i>"
         events = "<br>".join(
-            html.escape(
-                f"{now - e.time:5.1f} s ago  {e.kind.value}  "
-                + " ".join(f"{k}={v}" for k, v in e.details.items())
-            )[:160]
+            html.escape(f"{now - e.time:5.1f} s ago  {e.describe()}"[:160])
             for e in reversed(self._recent)
         )
         self.widget.value = (
