@@ -143,6 +143,14 @@ class CircuitBreaker:
         self._trials_in_flight = 0
         self._trial_successes = 0
 
+    def report_to(self, events: EventSink | None, source: str | None = None) -> None:
+        """Send this breaker's transitions to ``events`` from now on (a manager's stream)."""
+        self._emit = Emitter(source or self._emit.source, events, self._clock)
+
+    @property
+    def source(self) -> str:
+        return self._emit.source
+
     # -- asking ---------------------------------------------------------------------------
     def allow(self) -> bool:
         """Whether a call may go ahead now; a True in half-open takes one trial slot."""

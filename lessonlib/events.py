@@ -33,6 +33,7 @@ class Kind(StrEnum):
     MALFORMED = "malformed"  # a frame that could not be understood
     REJECTED = "rejected"  # the exchange refused a subscription (details: symbol, code)
     FAULT = "fault"  # the practice exchange injected a fault (details: fault, arguments)
+    TRADING = "trading"  # a trading gate opened or closed (details: allowed, reason)
     ALERT = "alert"  # a health alert raised or cleared
 
 

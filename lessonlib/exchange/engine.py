@@ -39,9 +39,10 @@ class ExchangeStats:
 class ExchangeCore:
     """Ticks, sessions and faults; see the module's description.
 
-    ``tick_rate`` is tickers per second per symbol. ``wall_clock`` is read once, at start, to
-    stamp frames with seconds since the epoch; after that every time comes from the loop's
-    clock, so that in virtual time the whole exchange is deterministic.
+    ``tick_rate`` is tickers per second per symbol; exchanges with the same ``seed`` share a
+    price path, and ``venue_seed`` lets each quote it a little differently. ``wall_clock``
+    is read once, at start, to stamp frames with seconds since the epoch; after that every
+    time comes from the loop's clock, so that in virtual time the exchange is deterministic.
     """
 
     def __init__(
@@ -51,6 +52,7 @@ class ExchangeCore:
         symbols: Sequence[str] | None = None,
         tick_rate: float = 10.0,
         seed: int = 0,
+        venue_seed: int | None = None,
         heartbeat_interval: float = 1.0,
         buffer_size: int = MIN_BUFFER,
         max_subscriptions: int = 10,
@@ -70,7 +72,7 @@ class ExchangeCore:
         if not isinstance(name, str) or not name:
             raise ValueError(f"name must be a non-empty string, got {name!r}")
         self.name = name
-        self.market = Market(symbols, seed=seed, buffer_size=buffer_size)
+        self.market = Market(symbols, seed=seed, buffer_size=buffer_size, venue_seed=venue_seed)
         self.tick_rate = float(tick_rate)
         self.heartbeat_interval = float(heartbeat_interval)
         self.max_subscriptions = max_subscriptions

@@ -25,6 +25,7 @@ STARTING_PRICES = {
 MIN_BUFFER = 1000
 SPREAD = 0.0002  # the gap between bid and ask, as a fraction of the price
 VOLATILITY = 0.0005  # the standard deviation of one tick's relative move
+VENUE_NOISE = 0.00015  # how far one venue's quote strays from the common price, relatively
 
 
 @dataclass(slots=True)
@@ -35,7 +36,12 @@ class _Book:
 
 
 class Market:
-    """Prices of ``symbols`` (default: six USDT pairs), moving one ticker at a time."""
+    """Prices of ``symbols`` (default: six USDT pairs), moving one ticker at a time.
+
+    Markets with the same ``seed`` (and tick rate) follow the same price path, as the same
+    pair does on different exchanges; a ``venue_seed`` makes each one's quotes stray a little
+    from it, so that the best bid and the best ask come from different places.
+    """
 
     def __init__(
         self,
@@ -44,6 +50,7 @@ class Market:
         seed: int = 0,
         buffer_size: int = MIN_BUFFER,
         first_seq: int = 1000,
+        venue_seed: int | None = None,
     ) -> None:
         symbols = list(STARTING_PRICES) if symbols is None else list(symbols)
         if not symbols or not all(isinstance(s, str) and s for s in symbols):
@@ -55,6 +62,7 @@ class Market:
         if buffer_size < MIN_BUFFER:
             raise ValueError(f"buffer_size must be at least {MIN_BUFFER}, got {buffer_size!r}")
         self.rng = random.Random(seed)
+        self.venue_rng = None if venue_seed is None else random.Random(venue_seed)
         self.symbols = tuple(symbols)
         self._books = {
             symbol: _Book(STARTING_PRICES.get(symbol, 100.0), first_seq, deque(maxlen=buffer_size))
@@ -70,14 +78,14 @@ class Market:
         book = self._books[symbol]
         book.mid *= 1.0 + self.rng.gauss(0.0, VOLATILITY)
         book.seq += 1
-        ticker = Ticker(symbol, book.seq, *self._quote(book.mid), ts)
+        ticker = Ticker(symbol, book.seq, *self._quote(self._venue(book.mid)), ts)
         book.history.append(ticker)
         return ticker
 
     def snapshot(self, symbol: str, ts: float) -> Snapshot:
         """The current price of ``symbol`` at its latest seq."""
         book = self._books[symbol]
-        return Snapshot(symbol, book.seq, *self._quote(book.mid), ts)
+        return Snapshot(symbol, book.seq, *self._quote(self._venue(book.mid)), ts)
 
     def replay(self, symbol: str, after: int) -> list[Ticker] | None:
         """Every buffered ticker with a seq above ``after``, or None when the buffer no longer
@@ -95,6 +103,11 @@ class Market:
             return None
         start = after + 1 - history[0].seq
         return [history[i] for i in range(start, len(history))]
+
+    def _venue(self, mid: float) -> float:
+        if self.venue_rng is None:
+            return mid
+        return mid * (1.0 + self.venue_rng.gauss(0.0, VENUE_NOISE))
 
     @staticmethod
     def _quote(mid: float) -> tuple[float, float]:

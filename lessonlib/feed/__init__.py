@@ -3,6 +3,7 @@
 from .client import (
     Connection,
     ConnectionSilent,
+    Connector,
     FeedStats,
     PriceFeedClient,
     ServerShutdown,
@@ -25,6 +26,7 @@ __all__ = [
     "Connection",
     "ConnectionSilent",
     "ConnectionState",
+    "Connector",
     "Disconnected",
     "FeedStats",
     "PriceFeedClient",

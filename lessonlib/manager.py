@@ -1,0 +1,295 @@
+"""Several exchanges at once: one feed client each, a trading gate each, one consolidated quote.
+
+Every client runs on its own (its own backoff, its own circuit breaker), so an exchange that
+refuses every connection costs the others nothing. The manager reads what happens only from
+the event stream its clients and breakers report to, like every other observer: connection
+states, breaker transitions, updates. From that it keeps, per exchange, a trading gate (open
+only while the breaker is closed, the connection is up and prices are fresh) and offers the
+best bid and ask across the exchanges that can be trusted right now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .backoff import BackoffPolicy
+from .breaker import BreakerState, CircuitBreaker
+from .events import Event, EventBus, EventSink, Kind
+from .feed import Connector, PriceFeedClient
+from .tables import Table
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeStatus:
+    """One exchange at a glance."""
+
+    name: str
+    state: str
+    attempts: int
+    connections: int
+    breaker: str
+    since_update: float | None  # seconds since the last price, None before the first
+    gaps: int
+    trading: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsolidatedQuote:
+    """The best bid and the best ask for a symbol, and where each comes from."""
+
+    symbol: str
+    bid: float
+    bid_exchange: str
+    ask: float
+    ask_exchange: str
+
+    @property
+    def spread(self) -> float:
+        return self.ask - self.bid
+
+
+@dataclass(slots=True)
+class _Watch:
+    """What the event stream has said about one exchange."""
+
+    state: str = "Disconnected"
+    breaker: str = BreakerState.CLOSED.value
+    attempts: int = 0
+    last_update: float | None = None
+    symbol_updates: dict[str, float] = field(default_factory=dict)
+    trading: bool = False
+    reason: str = "not connected yet"
+
+
+class MultiExchangeManager:
+    """Runs one `PriceFeedClient` per exchange; see the module's description.
+
+    ``stale_after`` is how old an exchange's newest price may be before trading there stops.
+    ``events`` receives everything: the clients', the breakers' and the gates' events.
+    """
+
+    def __init__(
+        self,
+        *,
+        stale_after: float = 3.0,
+        check_every: float | None = None,
+        events: EventSink | None = None,
+    ) -> None:
+        if not stale_after > 0:
+            raise ValueError(f"stale_after must be greater than 0, got {stale_after!r}")
+        check_every = stale_after / 4 if check_every is None else check_every
+        if not check_every > 0:
+            raise ValueError(f"check_every must be greater than 0, got {check_every!r}")
+        self.stale_after = stale_after
+        self.check_every = check_every
+        self.events = EventBus()
+        if events is not None:
+            self.events.subscribe(events)
+        self.events.subscribe(self._observe)
+        self.clients: dict[str, PriceFeedClient] = {}
+        self.breakers: dict[str, CircuitBreaker] = {}
+        self._symbols: dict[str, Sequence[str]] = {}
+        self._watch: dict[str, _Watch] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._clock: Any = None
+
+    def add(
+        self,
+        name: str,
+        exchange: str | Connector,
+        *,
+        symbols: Sequence[str],
+        policy: BackoffPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        **client_settings: Any,
+    ) -> PriceFeedClient:
+        """Add an exchange (before `start`): its URL or connector, what to subscribe to, and
+        its own backoff policy and breaker (a default breaker when none is given)."""
+        if self._tasks:
+            raise RuntimeError("add exchanges before starting the manager")
+        if not isinstance(name, str) or not name or name in self.clients:
+            raise ValueError(f"name must be a new, non-empty string, got {name!r}")
+        if not symbols:
+            raise ValueError(f"symbols must name at least one symbol, got {symbols!r}")
+        breaker = breaker if breaker is not None else CircuitBreaker()
+        breaker.report_to(self.events, name)
+        client = PriceFeedClient(
+            exchange,
+            policy=policy,
+            breaker=breaker,
+            events=self.events,
+            name=name,
+            **client_settings,
+        )
+        self.clients[name] = client
+        self.breakers[name] = breaker
+        self._symbols[name] = list(symbols)
+        self._watch[name] = _Watch()
+        return client
+
+    # -- life ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Connect to every exchange at once, each in the background."""
+        if self._tasks:
+            raise RuntimeError("the manager is already running")
+        if not self.clients:
+            raise ValueError("add at least one exchange before starting")
+        loop = asyncio.get_running_loop()
+        self._clock = loop.time
+        for name, client in self.clients.items():
+            await client.subscribe(*self._symbols[name])
+            await client.start()
+            self._tasks.append(asyncio.create_task(self._drain(client), name=f"manager {name}"))
+        self._tasks.append(asyncio.create_task(self._check_freshness(), name="manager gates"))
+
+    async def stop(self) -> None:
+        """Stop every client and every task the manager started."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(client.close() for client in self.clients.values()))
+        for name in self.clients:
+            self._gate(name, False, "manager stopped")
+
+    async def __aenter__(self) -> MultiExchangeManager:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def _drain(self, client: PriceFeedClient) -> None:
+        """Consume a client's updates (its latest prices stay readable on the client)."""
+        async for _ in client.updates():
+            pass
+
+    async def _check_freshness(self) -> None:
+        while True:
+            await asyncio.sleep(self.check_every)
+            for name in self.clients:
+                self._evaluate(name)
+
+    # -- what the stream says --------------------------------------------------------------
+    def _observe(self, event: Event) -> None:
+        watch = self._watch.get(event.source)
+        if watch is None:
+            return
+        match event.kind:
+            case Kind.UPDATE:
+                watch.last_update = event.time
+                watch.symbol_updates[event["symbol"]] = event.time
+                if watch.trading:
+                    return  # fresh prices on an open gate change nothing
+            case Kind.STATE:
+                watch.state = str(event["new"]).split("(")[0]
+            case Kind.BREAKER:
+                watch.breaker = event["new"]
+            case Kind.ATTEMPT:
+                watch.attempts += 1
+            case _:
+                return
+        self._evaluate(event.source)
+
+    def _evaluate(self, name: str) -> None:
+        watch = self._watch[name]
+        age = self._age(watch.last_update)
+        if watch.breaker != BreakerState.CLOSED.value:
+            self._gate(name, False, f"breaker {watch.breaker}")
+        elif watch.state != "Connected":
+            self._gate(name, False, f"connection {watch.state.lower()}")
+        elif age is None or age > self.stale_after:
+            self._gate(name, False, "no prices yet" if age is None else f"prices {age:.1f} s old")
+        else:
+            self._gate(name, True, "connected, breaker closed, prices fresh")
+
+    def _gate(self, name: str, allowed: bool, reason: str) -> None:
+        watch = self._watch[name]
+        changed = allowed != watch.trading
+        watch.trading, watch.reason = allowed, reason
+        if changed and self._clock is not None:
+            self.events.emit(
+                Event(self._clock(), name, Kind.TRADING, {"allowed": allowed, "reason": reason})
+            )
+
+    def _age(self, when: float | None) -> float | None:
+        return None if when is None or self._clock is None else self._clock() - when
+
+    # -- reading ---------------------------------------------------------------------------
+    def can_trade(self, name: str) -> bool:
+        """Whether trading on ``name`` is allowed right now."""
+        self._evaluate(name)
+        return self._watch[name].trading
+
+    def status(self) -> list[ExchangeStatus]:
+        """Every exchange's connection, breaker, freshness and gate, as data."""
+        rows = []
+        for name, client in self.clients.items():
+            self._evaluate(name)
+            watch = self._watch[name]
+            rows.append(
+                ExchangeStatus(
+                    name=name,
+                    state=str(client.state),
+                    attempts=watch.attempts,
+                    connections=client.stats.connections,
+                    breaker=watch.breaker,
+                    since_update=self._age(watch.last_update),
+                    gaps=client.stats.gaps,
+                    trading=watch.trading,
+                    reason=watch.reason,
+                )
+            )
+        return rows
+
+    def status_table(self) -> Table:
+        """`status` as a table; exchanges that cannot trade are highlighted."""
+        rows = self.status()
+        return Table(
+            [
+                {
+                    "exchange": s.name,
+                    "state": s.state,
+                    "attempts": s.attempts,
+                    "connections": s.connections,
+                    "breaker": s.breaker,
+                    "last price (s ago)": "-"
+                    if s.since_update is None
+                    else round(s.since_update, 1),
+                    "gaps": s.gaps,
+                    "trading": "yes" if s.trading else "STOPPED",
+                    "why": s.reason,
+                }
+                for s in rows
+            ],
+            highlight=[i for i, s in enumerate(rows) if not s.trading],
+        )
+
+    def quote(
+        self, symbol: str, exchanges: Iterable[str] | None = None
+    ) -> ConsolidatedQuote | None:
+        """The best bid and ask for ``symbol`` across the exchanges that can trade now and
+        whose price of it is fresh; None when there is no such exchange."""
+        best_bid = best_ask = None
+        for name in exchanges if exchanges is not None else self.clients:
+            update = self.clients[name].latest.get(symbol)
+            age = self._age(self._watch[name].symbol_updates.get(symbol))
+            if update is None or age is None or age > self.stale_after or not self.can_trade(name):
+                continue
+            if best_bid is None or update.bid > best_bid[0]:
+                best_bid = (update.bid, name)
+            if best_ask is None or update.ask < best_ask[0]:
+                best_ask = (update.ask, name)
+        if best_bid is None or best_ask is None:
+            return None
+        return ConsolidatedQuote(symbol, best_bid[0], best_bid[1], best_ask[0], best_ask[1])
+
+    def __repr__(self) -> str:
+        gates = ", ".join(
+            f"{n}: {'open' if w.trading else 'closed'}" for n, w in self._watch.items()
+        )
+        return f"MultiExchangeManager({gates})"
