@@ -281,6 +281,8 @@ class PriceFeedClient:
         backoff = Backoff(self.policy, self._rng)
 
         def delay_floor(error: BaseException) -> float:
+            if self.breaker is not None and self.breaker.remaining() > 0:
+                return self.breaker.remaining()  # the next attempt waits for the half-open
             if isinstance(error, ServerShutdown):
                 return error.reconnect_after
             if _rate_limited(error):  # back off harder: as if several more attempts failed

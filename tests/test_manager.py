@@ -1,0 +1,215 @@
+"""The multi-exchange manager: isolation, trading gates, the consolidated quote, a clean stop;
+and the feed client's breaker, which keeps it from even trying while open."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import statistics
+
+import pytest
+
+from lessonlib import vtime
+from lessonlib.backoff import BackoffPolicy
+from lessonlib.breaker import CircuitBreaker
+from lessonlib.events import EventLog, Kind
+from lessonlib.exchange import InMemoryExchange, PracticeExchange
+from lessonlib.feed import PriceFeedClient
+from lessonlib.manager import MultiExchangeManager
+
+POLICY = BackoffPolicy(initial_delay=0.5, max_delay=5.0, max_retries=None, healthy_after=2.0)
+
+
+def venues(*names: str) -> list[InMemoryExchange]:
+    return [InMemoryExchange(n, seed=7, venue_seed=i, tick_rate=10) for i, n in enumerate(names)]
+
+
+def test_the_breaker_stops_connection_attempts_while_open() -> None:
+    async def scenario() -> tuple[list[float], EventLog]:
+        events = EventLog()
+        async with InMemoryExchange(events=events) as exchange:
+            exchange.refuse(10**6)
+            breaker = CircuitBreaker(failure_threshold=3, reset_timeout=30.0, events=events)
+            client = PriceFeedClient(
+                exchange.connect, policy=POLICY, breaker=breaker, events=events
+            )
+            async with client:
+                await asyncio.sleep(100)
+        return [e.time for e in events.where(Kind.ATTEMPT)], events
+
+    attempts, events = vtime.run(scenario())
+    transitions = [(e.time, e["new"]) for e in events.where(Kind.BREAKER)]
+    # three failures open it; each trial 30 s later fails and opens it again
+    assert [t for t, _ in transitions if _ == "open"] == pytest.approx([1.5, 31.5, 61.5, 91.5])
+    assert attempts == pytest.approx([0.0, 0.5, 1.5, 31.5, 61.5, 91.5])
+
+
+def test_gates_follow_breaker_connection_and_freshness_and_every_change_is_an_event() -> None:
+    async def scenario() -> tuple[list[tuple[float, str, bool, str]], list[bool], str]:
+        events = EventLog()
+        a, b = venues("a", "b")
+        async with a, b:
+            manager = MultiExchangeManager(stale_after=2.0, events=events)
+            for exchange in (a, b):
+                manager.add(
+                    exchange.name,
+                    exchange.connect,
+                    symbols=["BTC/USDT"],
+                    policy=POLICY,
+                    breaker=CircuitBreaker(3, 10.0),
+                )
+            async with manager:
+                await asyncio.sleep(5)
+                b.stall(4)  # silent: prices go stale before the connection is declared dead
+                await asyncio.sleep(10)
+                b.refuse(100)
+                b.drop()  # refused: the breaker opens
+                await asyncio.sleep(15)
+                during = manager.status()[1].reason
+                b.heal()
+                await asyncio.sleep(20)
+                seen = [manager.can_trade("a"), manager.can_trade("b")]
+        gates = [
+            (round(e.time, 1), e.source, e["allowed"], e["reason"])
+            for e in events.where(Kind.TRADING)
+        ]
+        return gates, seen, during
+
+    gates, seen, during = vtime.run(scenario())
+    assert during == "breaker open"
+    b = [(t, allowed, reason) for t, source, allowed, reason in gates if source == "b"]
+    assert b[0] == (0.0, True, "connected, breaker closed, prices fresh")
+    assert b[1][1] is False and b[1][2].startswith("prices") and 7.0 <= b[1][0] <= 7.5
+    assert b[-2][1:] == (True, "connected, breaker closed, prices fresh")  # resumed after heal
+    assert b[-1][1:] == (False, "connection closed")  # the manager stopped
+    a = [entry for entry in gates if entry[1] == "a"]
+    assert a[0] == (0.0, "a", True, "connected, breaker closed, prices fresh")
+    assert len(a) == 2  # a traded throughout; its gate closed only when the manager stopped
+    assert seen == [True, True]
+
+
+def test_the_consolidated_quote_leaves_out_stale_and_broken_exchanges() -> None:
+    async def scenario() -> list[tuple[str, str] | None]:
+        a, b, c = venues("a", "b", "c")
+        async with a, b, c:
+            manager = MultiExchangeManager(stale_after=2.0)
+            for exchange in (a, b, c):
+                manager.add(exchange.name, exchange.connect, symbols=["BTC/USDT"], policy=POLICY)
+            async with manager:
+                await asyncio.sleep(3)
+                sources = []
+                everyone = manager.quote("BTC/USDT")
+                assert everyone is not None
+                sources.append((everyone.bid_exchange, everyone.ask_exchange))
+                for exchange in (a, b):
+                    exchange.stall(60)
+                await asyncio.sleep(4)  # a and b are stale now; only c is left
+                only_c = manager.quote("BTC/USDT")
+                sources.append(
+                    None if only_c is None else (only_c.bid_exchange, only_c.ask_exchange)
+                )
+                c.stall(60)
+                await asyncio.sleep(4)
+                sources.append(manager.quote("BTC/USDT"))  # type: ignore[arg-type]
+                return sources
+
+    everyone, only_c, nobody = vtime.run(scenario())
+    assert everyone is not None and set(everyone) <= {"a", "b", "c"}
+    assert only_c == ("c", "c")
+    assert nobody is None
+
+
+def test_best_bid_and_best_ask_are_the_extremes_across_exchanges() -> None:
+    async def scenario() -> tuple[float, float, list[float], list[float]]:
+        a, b, c = venues("a", "b", "c")
+        async with a, b, c:
+            manager = MultiExchangeManager(stale_after=2.0)
+            for exchange in (a, b, c):
+                manager.add(exchange.name, exchange.connect, symbols=["ETH/USDT"], policy=POLICY)
+            async with manager:
+                await asyncio.sleep(3)
+                quote = manager.quote("ETH/USDT")
+                assert quote is not None
+                bids = [client.latest["ETH/USDT"].bid for client in manager.clients.values()]
+                asks = [client.latest["ETH/USDT"].ask for client in manager.clients.values()]
+                return quote.bid, quote.ask, bids, asks
+
+    bid, ask, bids, asks = vtime.run(scenario())
+    assert bid == max(bids) and ask == min(asks)
+    assert len(set(bids)) == 3  # three venues, three slightly different prices
+
+
+def test_a_dead_exchange_costs_the_healthy_ones_nothing_measurable() -> None:
+    """Real sockets, real time: the same two healthy exchanges with and without a third that
+    refuses every connection; what the healthy ones deliver, and how evenly, is compared."""
+
+    async def run(with_dead: bool) -> tuple[int, float, int]:
+        async with (
+            PracticeExchange(port=0, tick_rate=100, seed=7, venue_seed=1) as a,
+            PracticeExchange(port=0, tick_rate=100, seed=7, venue_seed=2) as b,
+            PracticeExchange(port=0, tick_rate=100, seed=7, venue_seed=3) as dead,
+        ):
+            dead.refuse(10**6)
+            events = EventLog()
+            manager = MultiExchangeManager(stale_after=1.0, events=events)
+            fast = BackoffPolicy(initial_delay=0.001, max_delay=0.002, max_retries=None)
+            for exchange in (a, b) + ((dead,) if with_dead else ()):
+                manager.add(
+                    f"{exchange.port}",
+                    exchange.url,
+                    symbols=["BTC/USDT", "ETH/USDT"],
+                    policy=fast,
+                    breaker=CircuitBreaker(failure_threshold=10**6),  # never stops trying
+                )
+            async with manager:
+                await asyncio.sleep(1.5)
+            healthy = {f"{a.port}", f"{b.port}"}
+            arrivals = sorted(e.time for e in events.where(Kind.UPDATE) if e.source in healthy)
+            gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+            attempts = sum(1 for e in events.where(Kind.ATTEMPT) if e.source not in healthy)
+            return len(arrivals), statistics.quantiles(gaps, n=100)[98], attempts
+
+    alone, alone_p99, _ = asyncio.run(run(with_dead=False))
+    beside, beside_p99, dead_attempts = asyncio.run(run(with_dead=True))
+    assert dead_attempts > 100  # the dead exchange was hammered all along
+    assert abs(beside - alone) <= 0.05 * alone  # the same updates, within 5 %
+    assert beside_p99 <= alone_p99 + 0.005  # and no stalls: p99 spacing within 5 ms
+    print(
+        f"\nisolation: healthy updates alone {alone}, beside a dead exchange {beside} "
+        f"({dead_attempts} refused attempts); p99 spacing {alone_p99 * 1000:.2f} ms vs "
+        f"{beside_p99 * 1000:.2f} ms"
+    )
+
+
+def test_stopping_the_manager_stops_everything_it_started() -> None:
+    async def scenario() -> tuple[list[str], list[bool]]:
+        a, b = venues("a", "b")
+        async with a, b:
+            manager = MultiExchangeManager()
+            for exchange in (a, b):
+                manager.add(exchange.name, exchange.connect, symbols=["BTC/USDT"])
+            await manager.start()
+            await asyncio.sleep(2)
+            await manager.stop()
+            left = [
+                t.get_name()
+                for t in asyncio.all_tasks()
+                if t is not asyncio.current_task() and not t.get_name().startswith(("a ", "b "))
+            ]
+            return left, [manager.can_trade("a"), manager.can_trade("b")]
+
+    left, gates = vtime.run(scenario())
+    assert left == []
+    assert gates == [False, False]
+
+
+@pytest.mark.parametrize(
+    ("settings", "complaint"),
+    [
+        ({"stale_after": 0}, "stale_after must be greater than 0, got 0"),
+        ({"check_every": -1}, "check_every must be greater than 0, got -1"),
+    ],
+)
+def test_bad_manager_settings_are_refused(settings: dict[str, float], complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        MultiExchangeManager(**settings)
