@@ -7,7 +7,8 @@ import contextlib
 import random
 
 from .backoff import BackoffPolicy
-from .events import EventLog
+from .breaker import CircuitBreaker, CircuitOpenError
+from .events import Emitter, EventLog, Kind
 from .exchange import InMemoryExchange, run_command
 from .feed import FeedStats, PriceFeedClient
 from .retry import RetryError, connect_with_retry
@@ -94,3 +95,49 @@ async def feed_through_every_fault(
         with contextlib.suppress(asyncio.CancelledError):
             await consumer
     return log, client.stats
+
+
+async def calls_through_a_breaker(
+    breaker: CircuitBreaker,
+    *,
+    failure_rate: float = 0.9,
+    outage: tuple[float, float] = (20.0, 70.0),
+    baseline_failure_rate: float = 0.02,
+    duration: float = 120.0,
+    interval: float = 1.0,
+    seed: int = 0,
+) -> EventLog:
+    """A bot calls an exchange's API every ``interval`` seconds through ``breaker``.
+
+    During ``outage`` (start, end) a call fails with ``failure_rate``, otherwise with
+    ``baseline_failure_rate``. Each call is an event: SUCCESS, FAILURE, or REJECTED when the
+    breaker refused it without calling; the breaker's transitions join them on one stream.
+    Run it in virtual time.
+    """
+    if not 0 <= failure_rate <= 1:
+        raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate!r}")
+    log = EventLog()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    emit = Emitter("bot", log, loop.time)
+    breaker.report_to(log, "breaker")
+    rng = random.Random(seed)
+
+    async def call_exchange() -> None:
+        elapsed = loop.time() - start
+        rate = failure_rate if outage[0] <= elapsed < outage[1] else baseline_failure_rate
+        await asyncio.sleep(0.05)
+        if rng.random() < rate:
+            raise ConnectionError("exchange unavailable")
+
+    while loop.time() - start < duration:
+        try:
+            await breaker.call(call_exchange)
+        except CircuitOpenError as refused:
+            emit(Kind.REJECTED, remaining=refused.remaining)
+        except ConnectionError as error:
+            emit(Kind.FAILURE, error=str(error))
+        else:
+            emit(Kind.SUCCESS)
+        await asyncio.sleep(interval)
+    return log

@@ -1,6 +1,13 @@
 """Figures for the lessons; each returns a matplotlib Figure built from events or policies."""
 
+from .breaker import breaker_timeline
 from .feed import feed_timeline
 from .retry import backoff_timeline, herd_histogram, jitter_strategies
 
-__all__ = ["backoff_timeline", "feed_timeline", "herd_histogram", "jitter_strategies"]
+__all__ = [
+    "backoff_timeline",
+    "breaker_timeline",
+    "feed_timeline",
+    "herd_histogram",
+    "jitter_strategies",
+]

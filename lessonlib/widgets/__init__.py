@@ -1,7 +1,8 @@
 """Interactive ipywidgets panels for the lessons."""
 
 from .backoff_explorer import backoff_explorer
+from .breaker_explorer import breaker_explorer
 from .fault_panel import fault_panel
 from .live_feed import LiveFeedView
 
-__all__ = ["LiveFeedView", "backoff_explorer", "fault_panel"]
+__all__ = ["LiveFeedView", "backoff_explorer", "breaker_explorer", "fault_panel"]

@@ -1,0 +1,70 @@
+"""A circuit breaker over time: its state, the calls it let through or refused, its waits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..events import Event, Kind
+from .figure import LessonFigure as Figure
+
+LEVELS = {"closed": 0, "half_open": 1, "open": 2}
+COLOURS = {"closed": "#2ca02c", "half_open": "#ff7f0e", "open": "#d62728"}
+
+
+def breaker_timeline(
+    events: Iterable[Event],
+    *,
+    calls: str = "bot",
+    duration: float | None = None,
+    title: str = "",
+) -> Figure:
+    """Top: the breaker's state as a step line, each open spell shaded and labelled with its
+    reset timeout. Bottom: every call (the events of source ``calls``) at its time:
+    succeeded, failed, or refused by the breaker without being made."""
+    events = sorted(events, key=lambda e: e.time)
+    start = events[0].time if events else 0.0
+    end = duration if duration is not None else (events[-1].time - start if events else 1.0)
+    fig = Figure(figsize=(11, 4.6))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1.2, 1))
+
+    transitions = [(e.time - start, e) for e in events if e.kind is Kind.BREAKER]
+    times = [0.0] + [t for t, _ in transitions] + [end]
+    states = ["closed"] + [e["new"] for _, e in transitions]
+    top.step(
+        times,
+        [LEVELS[s] for s in states] + [LEVELS[states[-1]]],
+        where="post",
+        color="black",
+        lw=1.5,
+    )
+    for (t0, state), t1 in zip(zip(times, states, strict=False), times[1:], strict=False):
+        top.axvspan(t0, t1, color=COLOURS[state], alpha=0.15, lw=0)
+    openings = [(t, e) for t, e in transitions if e["new"] == "open"]
+    for index, (t, event) in enumerate(openings):
+        wait = event["open_for"]
+        arrow = {"arrowstyle": "->", "color": COLOURS["open"]}
+        top.annotate("", (t + wait, 2.25), (t, 2.25), arrowprops=arrow)
+        label = f"reset timeout {wait:g} s" if index == 0 else f"{wait:g} s"
+        top.text(t + wait / 2, 2.35, label, ha="center", fontsize=8, color=COLOURS["open"])
+    top.set_yticks([0, 1, 2], ["closed", "half-open", "open"])
+    top.set_ylim(-0.4, 2.7)
+    top.set_title(title or f"the breaker opened {len(openings)} times", loc="left")
+
+    marks = [
+        (Kind.SUCCESS, 1.0, "o", COLOURS["closed"], "succeeded"),
+        (Kind.FAILURE, 0.5, "x", COLOURS["open"], "failed"),
+        (Kind.REJECTED, 0.0, "|", "#7f7f7f", "refused by the breaker (no call made)"),
+    ]
+    for kind, y, marker, colour, label in marks:
+        xs = [e.time - start for e in events if e.kind is kind and e.source == calls]
+        bottom.scatter(
+            xs, [y] * len(xs), marker=marker, color=colour, s=28, label=f"{label}: {len(xs)}"
+        )
+    bottom.set_yticks([0, 0.5, 1], ["refused", "failed", "ok"])
+    bottom.set_ylim(-0.4, 1.4)
+    bottom.set_xlim(0, end)
+    bottom.set_xlabel("time (s)")
+    bottom.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, fontsize=8, frameon=False
+    )
+    return fig
