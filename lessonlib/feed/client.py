@@ -374,6 +374,8 @@ class PriceFeedClient:
             self._listening_since = None
             self._connection = None
             self.book.connection_lost()
+            if self._task is not None:  # lost, not closed: say so now, not at the next try
+                self._set_state(Reconnecting(1))
             await _shut(connection)
 
     async def _watch(self, connection: Connection, silence: float) -> None:

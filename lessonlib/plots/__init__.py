@@ -1,12 +1,15 @@
 """Figures for the lessons; each returns a matplotlib Figure built from events or policies."""
 
 from .breaker import breaker_timeline
+from .exchanges import consolidated_quotes, exchanges_timeline
 from .feed import feed_timeline
 from .retry import backoff_timeline, herd_histogram, jitter_strategies
 
 __all__ = [
     "backoff_timeline",
     "breaker_timeline",
+    "consolidated_quotes",
+    "exchanges_timeline",
     "feed_timeline",
     "herd_histogram",
     "jitter_strategies",
