@@ -173,7 +173,7 @@ def test_a_dead_exchange_costs_the_healthy_ones_nothing_measurable() -> None:
     beside, beside_p99, dead_attempts = asyncio.run(run(with_dead=True))
     assert dead_attempts > 100  # the dead exchange was hammered all along
     assert abs(beside - alone) <= 0.05 * alone  # the same updates, within 5 %
-    assert beside_p99 <= alone_p99 + 0.005  # and no stalls: p99 spacing within 5 ms
+    assert beside_p99 <= alone_p99 + 0.01  # and no stalls: p99 spacing within 10 ms
     print(
         f"\nisolation: healthy updates alone {alone}, beside a dead exchange {beside} "
         f"({dead_attempts} refused attempts); p99 spacing {alone_p99 * 1000:.2f} ms vs "
