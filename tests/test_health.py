@@ -67,7 +67,7 @@ def hovering(monitor: HealthMonitor) -> list[tuple[float, bool]]:
     alerts: list[tuple[float, bool]] = []
     monitor.on_alert(lambda e: alerts.append((e.time, e["raised"])))
     feed(monitor, state(0, "x", "Connected"))
-    for period in range(1, 30):
+    for period in range(10, 40):  # after 200 s fully up, a 1.1 s outage every 20 s
         t = period * 20.0
         monitor(state(t, "x", "Disconnected"))
         monitor(state(t + 1.1, "x", "Connected"))
