@@ -8,9 +8,10 @@ import random
 
 from .backoff import BackoffPolicy
 from .breaker import CircuitBreaker, CircuitOpenError
-from .events import Emitter, EventLog, Kind
+from .events import Emitter, EventBus, EventLog, Kind
 from .exchange import InMemoryExchange, run_command
 from .feed import FeedStats, PriceFeedClient
+from .health import HealthMonitor
 from .retry import RetryError, connect_with_retry
 
 
@@ -141,3 +142,78 @@ async def calls_through_a_breaker(
             emit(Kind.SUCCESS)
         await asyncio.sleep(interval)
     return log
+
+
+async def trading_day(
+    *,
+    hours: float = 8.0,
+    window: float = 900.0,
+    seed: int = 0,
+) -> tuple[HealthMonitor, EventLog]:
+    """A simulated trading day on three in-memory exchanges with different temperaments,
+    watched by a `HealthMonitor` over a ``window``-second sliding window.
+
+    - steady: a dropped connection twice a day;
+    - choppy: a drop every 20 minutes, and a 30-second stall every 90 minutes;
+    - troubled: fine, except for a bad hour in the middle of the day (flaky handshakes,
+      a drop every 40 seconds), then fine again.
+
+    Returns the monitor (for its reports and history) and every alert and fault. Run it in
+    virtual time; with few ticks and no sockets, a day takes a few seconds.
+    """
+    log = EventLog()
+    monitor = HealthMonitor(window=window, events=log)
+    bus = EventBus()
+    stop_watching = bus.subscribe(monitor)
+    bus.subscribe(lambda e: log(e) if e.kind in (Kind.FAULT, Kind.ALERT) else None)
+    policy = BackoffPolicy(initial_delay=1.0, max_delay=60.0, max_retries=None, healthy_after=30)
+    names = ("steady", "choppy", "troubled")
+    exchanges = [
+        InMemoryExchange(
+            name, seed=seed, venue_seed=i, tick_rate=0.1, heartbeat_interval=5.0, events=bus
+        )
+        for i, name in enumerate(names)
+    ]
+    day = hours * 3600
+    async with contextlib.AsyncExitStack() as stack:
+        for exchange in exchanges:
+            await stack.enter_async_context(exchange)
+        steady, choppy, troubled = exchanges
+        steady.after(day * 0.3, "drop")
+        steady.after(day * 0.7, "drop")
+        choppy.every(20 * 60, "drop")
+        choppy.every(90 * 60, "stall", 30.0)
+        bad_hour = day / 2 - 1800
+        troubled.after(bad_hour, "flaky", 0.6)
+        for minute in range(0, 60 * 60, 40):
+            troubled.after(bad_hour + minute, "drop")
+        troubled.after(bad_hour + 3600, "flaky", 0.0)
+        loop = asyncio.get_running_loop()
+        for exchange in exchanges:
+            monitor.watch(exchange.name, loop.time())
+            client = PriceFeedClient(
+                exchange.connect,
+                policy=policy,
+                events=bus,
+                name=exchange.name,
+                rng=random.Random(seed),
+            )
+            await client.subscribe("BTC/USDT")
+            await stack.enter_async_context(client)
+            stack.push_async_callback(_drained, asyncio.create_task(_drain(client)))
+        for _ in range(int(day // 60)):
+            await asyncio.sleep(60)
+            monitor.check(loop.time())
+        stop_watching()  # the day is over; closing time is not an outage
+    return monitor, log
+
+
+async def _drain(client: PriceFeedClient) -> None:
+    async for _ in client.updates():
+        pass
+
+
+async def _drained(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

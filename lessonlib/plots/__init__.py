@@ -3,6 +3,7 @@
 from .breaker import breaker_timeline
 from .exchanges import consolidated_quotes, exchanges_timeline
 from .feed import feed_timeline
+from .health import health_dashboard
 from .retry import backoff_timeline, herd_histogram, jitter_strategies
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "consolidated_quotes",
     "exchanges_timeline",
     "feed_timeline",
+    "health_dashboard",
     "herd_histogram",
     "jitter_strategies",
 ]

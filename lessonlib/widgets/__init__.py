@@ -3,6 +3,7 @@
 from .backoff_explorer import backoff_explorer
 from .breaker_explorer import breaker_explorer
 from .fault_panel import fault_panel
+from .health_dashboard import HealthDashboard
 from .live_feed import LiveFeedView
 
-__all__ = ["LiveFeedView", "backoff_explorer", "breaker_explorer", "fault_panel"]
+__all__ = ["HealthDashboard", "LiveFeedView", "backoff_explorer", "breaker_explorer", "fault_panel"]
