@@ -65,6 +65,7 @@ class _Source:
         self.gaps = 0
         self.alerting = False
         self.history: deque[tuple[float, float]] = deque(maxlen=2000)
+        self.judged_at = now
 
     def set_up(self, up: bool, now: float) -> None:
         if up == self.up:
@@ -178,7 +179,8 @@ class HealthMonitor:
                 source.failures += 1
             case Kind.UPDATE:
                 source.last_update = event.time
-                return  # the commonest event: nothing to re-judge
+                if event.time - source.judged_at < self.window / 100:
+                    return  # the commonest event: re-judge now and then, not every time
             case Kind.GAP:
                 source.gaps += int(event["missed"])
             case _:
@@ -199,6 +201,7 @@ class HealthMonitor:
     # -- judging ----------------------------------------------------------------------------
     def _judge(self, name: str, now: float) -> None:
         source = self._sources[name]
+        source.judged_at = now
         up, observed = source.window_up_time(now)
         if observed <= 0:
             return
