@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 from collections import deque
 
@@ -12,11 +11,12 @@ import ipywidgets as widgets
 from ..events import Event, EventBus, Kind
 from ..feed import PriceFeedClient
 from ..tables import Table
+from .live import LiveView
 
 STATE_COLOURS = {"Connected": "#2ca02c", "Connecting": "#ff7f0e", "Reconnecting": "#ff7f0e"}
 
 
-class LiveFeedView:
+class LiveFeedView(LiveView):
     """Redraws every ``refresh`` seconds from a background task until `stop` (or ``run_for``).
 
     It reads the client's public counters and latest prices, and the event stream on ``bus``
@@ -26,16 +26,12 @@ class LiveFeedView:
     def __init__(
         self, client: PriceFeedClient, bus: EventBus, *, refresh: float = 0.25, recent: int = 8
     ) -> None:
-        if not refresh > 0:
-            raise ValueError(f"refresh must be greater than 0, got {refresh!r}")
+        super().__init__(refresh)
         self.client = client
-        self.refresh = refresh
         self.widget = widgets.HTML()
         self._recent: deque[Event] = deque(maxlen=recent)
         self._last_update: dict[str, float] = {}
         self._unsubscribe = bus.subscribe(self._on_event)
-        self._task: asyncio.Task[None] | None = None
-        self.frames_drawn = 0
 
     def _on_event(self, event: Event) -> None:
         if event.kind is Kind.UPDATE:
@@ -43,30 +39,8 @@ class LiveFeedView:
         elif event.kind not in (Kind.ATTEMPT, Kind.SUCCESS):
             self._recent.append(event)
 
-    def start(self, run_for: float | None = None) -> asyncio.Task[None]:
-        """Start redrawing; with ``run_for`` it stops by itself after that many seconds."""
-        if self._task is not None and not self._task.done():
-            raise RuntimeError("the view is already running")
-        self._task = asyncio.create_task(self._run(run_for), name="live feed view")
-        return self._task
-
-    async def stop(self) -> None:
-        """Stop redrawing (the last picture stays) and leave the event stream."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    def stopped(self) -> None:
         self._unsubscribe()
-        self.draw()
-
-    async def _run(self, run_for: float | None) -> None:
-        loop = asyncio.get_running_loop()
-        until = None if run_for is None else loop.time() + run_for
-        while until is None or loop.time() < until:
-            self.draw()
-            await asyncio.sleep(self.refresh)
-        self.draw()
 
     def draw(self) -> None:
         """Render the current picture into the widget."""
