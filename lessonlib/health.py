@@ -21,6 +21,7 @@ from .events import Event, EventSink, Kind
 from .tables import Table
 
 UP_STATES = frozenset({"Connected"})
+HISTORY = 2000  # reliability samples kept per source for plots
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +65,19 @@ class _Source:
         self.last_update: float | None = None
         self.gaps = 0
         self.alerting = False
-        self.history: deque[tuple[float, float]] = deque(maxlen=2000)
+        self.history: list[tuple[float, float]] = []
+        self.history_step = window / 200
         self.judged_at = now
+
+    def record(self, now: float, reliability: float) -> None:
+        """Keep a reliability sample for plots: at most ``HISTORY`` of them, however long it
+        runs; when full, every other one goes and the spacing doubles."""
+        if self.history and now - self.history[-1][0] < self.history_step:
+            return
+        self.history.append((now, reliability))
+        if len(self.history) >= HISTORY:
+            self.history = self.history[::2]
+            self.history_step *= 2
 
     def set_up(self, up: bool, now: float) -> None:
         if up == self.up:
@@ -206,8 +218,7 @@ class HealthMonitor:
         if observed <= 0:
             return
         reliability = up / observed
-        if not source.history or now - source.history[-1][0] >= self.window / 200:
-            source.history.append((now, reliability))
+        source.record(now, reliability)
         if now - source.start < self.min_observed:
             return
         if not source.alerting and reliability < self.threshold:
