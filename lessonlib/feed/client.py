@@ -35,7 +35,7 @@ from ..backoff import Backoff, BackoffPolicy
 from ..breaker import CircuitBreaker
 from ..events import Emitter, EventSink, Kind
 from ..protocol import messages as protocol
-from ..retry import RetryError, is_transient, keep_connected
+from ..retry import is_transient, keep_connected
 from .book import SubscriptionBook, Verdict
 from .state import (
     Closed,
@@ -302,7 +302,7 @@ class PriceFeedClient:
             )
         except asyncio.CancelledError:
             raise
-        except (RetryError, Exception) as error:  # gave up, or a fatal error
+        except Exception as error:  # gave up (RetryError), or a fatal error
             self.error = error
             self._set_state(Closed())
             self._task = None
