@@ -25,7 +25,8 @@ $(VENV)/.test-installed: $(VENV)/.lab-installed
 	touch $@
 
 lab: $(VENV)/.lab-installed  ## create .venv, install the course, open JupyterLab
-	$(BIN)/jupyter lab notebooks/01_simple_retry.ipynb $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks/01_simple_retry.ipynb $(LAB_ARGS)
 
 lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and notebooks
 	$(BIN)/ruff check lessonlib tests bench notebooks exercises
