@@ -1,14 +1,7 @@
 """The price-feed client and what it hands its consumer."""
 
-from .client import (
-    Connection,
-    ConnectionSilent,
-    Connector,
-    FeedStats,
-    PriceFeedClient,
-    ServerShutdown,
-    SubscriptionRejected,
-)
+from .client import FeedStats, PriceFeedClient
+from .errors import ConnectionSilent, ServerShutdown, SubscriptionRejected
 from .state import (
     Closed,
     Connected,
@@ -18,6 +11,7 @@ from .state import (
     PriceUpdate,
     Reconnecting,
 )
+from .transport import Connection, Connector
 
 __all__ = [
     "Closed",

@@ -24,19 +24,27 @@ import contextlib
 import itertools
 import json
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from websockets.asyncio.client import connect as websocket_connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from ..backoff import Backoff, BackoffPolicy
 from ..breaker import CircuitBreaker
 from ..events import Emitter, EventSink, Kind
 from ..protocol import messages as protocol
-from ..retry import is_transient, keep_connected
+from ..retry import keep_connected
 from .book import SubscriptionBook, Verdict
+from .errors import (
+    ConnectionSilent,
+    ProtocolViolation,
+    ServerShutdown,
+    SubscriptionRejected,
+    rate_limited,
+    retry_after,
+    retryable,
+)
 from .state import (
     Closed,
     Connected,
@@ -46,43 +54,7 @@ from .state import (
     PriceUpdate,
     Reconnecting,
 )
-
-MAX_FRAME = 2**20
-
-
-class Connection(Protocol):
-    """The small interface both exchanges offer: a websockets connection or an in-memory one."""
-
-    async def send(self, message: str) -> None: ...
-    async def recv(self) -> str | bytes: ...
-    async def close(self, code: int = 1000, reason: str = "") -> None: ...
-
-
-Connector = Callable[[], Awaitable[Connection]]
-
-
-class SubscriptionRejected(Exception):
-    """The exchange refused a symbol (``code`` is PROTOCOL.md's error code)."""
-
-    def __init__(self, symbol: str, code: str, message: str) -> None:
-        super().__init__(f"{symbol}: {code} ({message})")
-        self.symbol, self.code, self.message = symbol, code, message
-
-
-class ConnectionSilent(TimeoutError):
-    """No frame at all for several heartbeat intervals: the connection is dead."""
-
-
-class ProtocolViolation(ConnectionError):
-    """The exchange broke the protocol in a way the connection cannot survive."""
-
-
-class ServerShutdown(ConnectionError):
-    """The exchange announced a restart and asked to wait ``reconnect_after`` seconds."""
-
-    def __init__(self, reason: str, reconnect_after: float) -> None:
-        super().__init__(f"exchange shutting down ({reason})")
-        self.reconnect_after = reconnect_after
+from .transport import Connection, Connector, shut, websocket_connector
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +102,7 @@ class PriceFeedClient:
         if isinstance(exchange, str):
             if not exchange.startswith(("ws://", "wss://")):
                 raise ValueError(f"exchange must be a ws:// or wss:// URL, got {exchange!r}")
-            self._connector: Connector = _websocket_connector(exchange)
+            self._connector: Connector = websocket_connector(exchange)
             self.name = name or exchange
         elif callable(exchange):
             self._connector = exchange
@@ -285,9 +257,9 @@ class PriceFeedClient:
                 return self.breaker.remaining()  # the next attempt waits for the half-open
             if isinstance(error, ServerShutdown):
                 return error.reconnect_after
-            if _rate_limited(error):  # back off harder: as if several more attempts failed
+            if rate_limited(error):  # back off harder: as if several more attempts failed
                 harder = backoff.policy.ceiling(backoff.failures + 1 + self._rate_limit_penalty)
-                return max(harder, _retry_after(error))
+                return max(harder, retry_after(error))
             return 0.0
 
         try:
@@ -295,7 +267,7 @@ class PriceFeedClient:
                 self._attempt,
                 self._session,
                 backoff=backoff,
-                retryable=_retryable,
+                retryable=retryable,
                 delay_floor=delay_floor,
                 events=self._events,
                 source=self.name,
@@ -333,7 +305,7 @@ class PriceFeedClient:
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except BaseException as error:
-            if self.breaker is not None and _retryable(error):
+            if self.breaker is not None and retryable(error):
                 self.breaker.record_failure()
             if isinstance(error, protocol.MalformedFrame):
                 raise ProtocolViolation(str(error)) from error
@@ -376,7 +348,7 @@ class PriceFeedClient:
             self.book.connection_lost()
             if self._task is not None:  # lost, not closed: say so now, not at the next try
                 self._set_state(Reconnecting(1))
-            await _shut(connection)
+            await shut(connection)
 
     async def _watch(self, connection: Connection, silence: float) -> None:
         """Cut the connection once it has been silent for ``silence`` seconds while the client
@@ -486,7 +458,7 @@ class PriceFeedClient:
     async def _close_connection(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            await _shut(connection)
+            await shut(connection)
 
     def _set_state(self, new: ConnectionState) -> None:
         old, self.state = self.state, new
@@ -503,56 +475,6 @@ class PriceFeedClient:
 
 
 _REJECTIONS = frozenset({"unknown_symbol", "too_many_subscriptions"})
-
-
-def _websocket_connector(url: str) -> Connector:
-    async def connect() -> Connection:
-        return await websocket_connect(url, max_size=MAX_FRAME, open_timeout=None)
-
-    return connect
-
-
-async def _shut(connection: Connection) -> None:
-    """Close with 1000 within a second, reading off what is still queued meanwhile: a
-    consumer that fell behind leaves frames unread, and the exchange's close frame is behind
-    them. A connection that does not close in time is cut."""
-
-    async def drain() -> None:
-        with contextlib.suppress(Exception):
-            while True:
-                await connection.recv()
-
-    drainer = asyncio.ensure_future(drain())
-    try:
-        async with asyncio.timeout(1.0):
-            await connection.close(1000)
-    except Exception:
-        transport = getattr(connection, "transport", None)
-        if transport is not None:
-            transport.abort()
-    finally:
-        drainer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await drainer
-
-
-def _retryable(error: BaseException) -> bool:
-    return isinstance(error, ProtocolViolation | ServerShutdown) or is_transient(error)
-
-
-def _rate_limited(error: BaseException) -> bool:
-    if isinstance(error, InvalidStatus):
-        return error.response.status_code == 429
-    if isinstance(error, ConnectionClosed):
-        return error.rcvd is not None and error.rcvd.code == 1008
-    return False
-
-
-def _retry_after(error: BaseException) -> float:
-    if isinstance(error, InvalidStatus):
-        with contextlib.suppress(TypeError, ValueError):
-            return max(0.0, float(error.response.headers.get("Retry-After", 0)))
-    return 0.0
 
 
 def _consume_exception(future: asyncio.Future[None]) -> None:
