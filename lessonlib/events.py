@@ -47,9 +47,9 @@ class Event:
     details: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Freeze the details too: an event is a record, not a channel.
-        if not isinstance(self.details, MappingProxyType):
-            object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+        # Freeze a copy of the details: an event is a record, not a channel (a read-only
+        # view passed in would still follow its owner's dict).
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
 
     def __getitem__(self, key: str) -> Any:
         return self.details[key]
