@@ -1,0 +1,109 @@
+"""``check("task1")``: run a task's scenario against the notebook's code and report.
+
+A check runs the student's code in virtual time in a sandbox (see `sandbox`), then judges
+what the scenario recorded. Scenario times come from a seed: students see the public one;
+the grader sets ``RECONNECT_LAB_GRADING_SEED`` so that hard-coding to a scenario does not pay.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import time
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+from . import sandbox, task1, task2
+from .harness import NotReady, explain
+from .report import Report, SubCheck
+
+TASKS: dict[str, ModuleType] = {"task1": task1, "task2": task2}
+PUBLIC_SEED = 2026
+SEED_VARIABLE = "RECONNECT_LAB_GRADING_SEED"
+REAL_LIMIT = 4.0  # seconds of real time a scenario may take before the watchdog steps in
+PRINT_NOTE = 10_000  # printed characters worth a note in the report
+
+
+def check(task: str, namespace: Mapping[str, Any] | None = None) -> Report:
+    """Check the notebook's code for ``task`` ("task1" … "task4") and return the report.
+
+    ``namespace`` defaults to the caller's globals (the notebook's)."""
+    if namespace is None:
+        frame = inspect.currentframe()
+        caller = frame.f_back if frame is not None else None
+        namespace = caller.f_globals if caller is not None else {}
+    return grade(task, namespace)
+
+
+def seed_for(task: str) -> int:
+    """The public seed, or the grading seed when the grader set one."""
+    value = os.environ.get(SEED_VARIABLE, "")
+    base = int(value) if value.strip() else PUBLIC_SEED
+    return base + 1000 * list(TASKS).index(task)
+
+
+def grade(task: str, namespace: Mapping[str, Any], *, seed: int | None = None) -> Report:
+    """The report for ``task`` with the code in ``namespace``; never raises for bad code."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    module = TASKS[task]
+    seed = seed_for(task) if seed is None else seed
+    started = time.perf_counter()
+    try:
+        main, seen = module.scenario(namespace, seed)
+    except NotReady as error:
+        return _not_ready(module, task, seed, str(error), started)
+    result = sandbox.run(main, real_limit=REAL_LIMIT)
+    if isinstance(result.error, NotReady):
+        return _not_ready(module, task, seed, str(result.error), started)
+    notes = _notes(result, seen)
+    if result.error is not None and not _cut_short(result):
+        notes.append(f"the check's scenario stopped early: {explain(result.error)}")
+    report = Report(task, module.TITLE, module.judge(seen), notes, seed)
+    report.real_seconds = time.perf_counter() - started
+    report.simulated_seconds = result.simulated
+    return report
+
+
+def _cut_short(result: sandbox.RunResult) -> bool:
+    return result.overtime or result.stuck or isinstance(result.error, sandbox.Stuck)
+
+
+def _notes(result: sandbox.RunResult, seen: Any) -> list[str]:
+    notes = []
+    if result.blocking_sleeps:
+        notes.append(
+            f"your code called time.sleep {result.blocking_sleeps} time(s): it blocks the event "
+            "loop, so nothing else runs meanwhile; use `await asyncio.sleep(...)`"
+        )
+    if result.overtime or isinstance(result.error, sandbox.Stuck):
+        notes.append(
+            f"the check ran out of real time at {result.simulated:.1f} simulated seconds: your "
+            "code kept the event loop busy without letting time pass (a loop that never waits?)"
+        )
+    if result.stuck:
+        notes.append(
+            "your code could not be stopped and is still running in the background: restart "
+            "the kernel (Kernel → Restart) after fixing it"
+        )
+    if getattr(seen, "ignored_cancel", False):
+        notes.append("run() did not stop when cancelled: let asyncio.CancelledError through")
+    if result.printed >= PRINT_NOTE:
+        notes.append(f"your code printed {result.printed:,} characters during the check")
+    return notes
+
+
+def _not_ready(module: ModuleType, task: str, seed: int, why: str, started: float) -> Report:
+    checks = [
+        SubCheck(c.name, 0.0, c.max_points, c.expected, why)
+        for c in module.judge(module.Observed())
+    ]
+    report = Report(task, module.TITLE, checks, [f"not checked: {why}"], seed)
+    report.real_seconds = time.perf_counter() - started
+    return report
+
+
+def _print_to_terminal(report: Report) -> None:  # pragma: no cover - for the command line
+    sys.stdout.write(str(report) + "\n")

@@ -1,0 +1,122 @@
+"""What a check found: each sub-check with its points, and for a failure what was expected
+against what the code did. Shows as a table in a notebook and as plain text in a terminal or
+a feedback file; `to_dict` is what the grader reads."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class SubCheck:
+    """One behaviour checked: passed or not, and why."""
+
+    name: str
+    points: float
+    max_points: float
+    expected: str = ""
+    actual: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.points >= self.max_points
+
+
+def judged(name: str, max_points: float, problem: str | None, expected: str) -> SubCheck:
+    """A sub-check from a judgement: ``problem`` is None when the behaviour was right."""
+    if problem is None:
+        return SubCheck(name, max_points, max_points, expected)
+    return SubCheck(name, 0.0, max_points, expected, problem)
+
+
+@dataclass(slots=True)
+class Report:
+    """Every sub-check of one task, plus notes about the run (output printed, time taken)."""
+
+    task: str
+    title: str
+    checks: list[SubCheck]
+    notes: list[str] = field(default_factory=list)
+    seed: int = 0
+    real_seconds: float = 0.0
+    simulated_seconds: float = 0.0
+
+    @property
+    def points(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def max_points(self) -> float:
+        return sum(c.max_points for c in self.checks)
+
+    def failed(self) -> list[SubCheck]:
+        return [c for c in self.checks if not c.passed]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "title": self.title,
+            "points": self.points,
+            "max_points": self.max_points,
+            "checks": [asdict(c) | {"passed": c.passed} for c in self.checks],
+            "notes": list(self.notes),
+            "seed": self.seed,
+            "real_seconds": round(self.real_seconds, 3),
+            "simulated_seconds": round(self.simulated_seconds, 3),
+        }
+
+    def __str__(self) -> str:
+        lines = [f"{self.title}: {_points(self.points)} / {_points(self.max_points)} points"]
+        for check in self.checks:
+            mark = "PASS" if check.passed else "FAIL"
+            score = f"{_points(check.points)}/{_points(check.max_points)}"
+            lines.append(f"  [{mark}] {score:>7}  {check.name}")
+            if not check.passed:
+                lines.append(f"                expected: {check.expected}")
+                lines.append(f"                your code: {check.actual}")
+        lines.extend(f"  note: {note}" for note in self.notes)
+        lines.append(
+            f"  ({self.simulated_seconds:,.0f} simulated seconds in "
+            f"{self.real_seconds:.2f} s, scenario seed {self.seed})"
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for check in self.checks:
+            color = "#1a7f37" if check.passed else "#cf222e"
+            mark = "✔" if check.passed else "✘"
+            detail = ""
+            if not check.passed:
+                detail = (
+                    f"<div><b>expected:</b> {html.escape(check.expected)}</div>"
+                    f"<div><b>your code:</b> {html.escape(check.actual)}</div>"
+                )
+            rows.append(
+                f'<tr><td style="color:{color};font-weight:bold">{mark}</td>'
+                f'<td style="text-align:right;white-space:nowrap">'
+                f"{_points(check.points)} / {_points(check.max_points)}</td>"
+                f'<td style="text-align:left">{html.escape(check.name)}{detail}</td></tr>'
+            )
+        notes = "".join(f"<li>{html.escape(note)}</li>" for note in self.notes)
+        total = self.points == self.max_points
+        return (
+            f'<div class="reconnect-lab-report" data-points="{_points(self.points)}" '
+            f'data-max-points="{_points(self.max_points)}">'
+            f'<h4 style="color:{"#1a7f37" if total else "#9a6700"}">{html.escape(self.title)}: '
+            f"{_points(self.points)} / {_points(self.max_points)} points</h4>"
+            f'<table style="border-collapse:collapse">{"".join(rows)}</table>'
+            + (f"<ul>{notes}</ul>" if notes else "")
+            + f'<div style="color:#57606a;font-size:smaller">{self.simulated_seconds:,.0f} '
+            f"simulated seconds in {self.real_seconds:.2f} s, scenario seed {self.seed}</div>"
+            "</div>"
+        )
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,394 @@
+"""Task 1, basic reconnect: a client for one symbol that reconnects by itself with
+exponential backoff capped at 30 s and logs every change of connection state.
+
+The scenario (about 20 simulated minutes, its times drawn from the seed): a first connection;
+a drop followed by an outage of eight to ten minutes (connections refused, then answered 503);
+five healthy spells of a minute or more, each ended by a drop and one refused attempt; a clean
+close (1001); a stall of a minute in which the exchange sends nothing at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exchange.memory import InMemoryExchange
+from .harness import Ending, Scenario, StudentTask, construct, find_class
+from .network import Attempt, Network, Wire
+from .report import SubCheck, judged
+from .sandbox import BlockingCall
+from .timeline import STATES, collapse, compare_states, expected_states, opened_after, waits
+
+TITLE = "Task 1: basic reconnect"
+SYMBOL = "BTC/USDT"
+CAP = 30.0
+SLACK = 0.05  # seconds of tolerance on the cap
+SPELLS = 5
+RESET_LIMIT = 10.0  # the longest wait that still counts as "back near the initial delay"
+SILENCE_LIMIT = 15.0
+
+
+@dataclass(slots=True)
+class Observed:
+    """Everything the scenario saw; the judgements read only this."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    wires: list[Wire] = field(default_factory=list)
+    logs: list[tuple[float, Any]] = field(default_factory=list)
+    prices: list[tuple[float, Any]] = field(default_factory=list)
+    marks: dict[str, float] = field(default_factory=dict)
+    spell_drops: list[float] = field(default_factory=list)
+    ending: Ending | None = None
+    flooded_at: float | None = None
+    ignored_cancel: bool = False
+    end: float = 0.0
+
+
+def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observed]:
+    """The coroutine function the sandbox runs (the student's client against the script), and
+    the record it fills, which stays readable when a run is cut short."""
+    client_class = find_class(namespace, "FeedClient", {"run": True})
+    seen = Observed()
+
+    async def main() -> None:
+        rng = random.Random(seed)
+        loop = asyncio.get_running_loop()
+        exchange = InMemoryExchange("practice", tick_rate=2.0, seed=seed)
+        await exchange.start()
+        student: StudentTask | None = None
+
+        def stop_flood() -> None:
+            if student is not None:
+                student.stop_now()
+
+        network = Network(exchange, stop_flood)
+
+        def log_state(state: Any) -> None:
+            seen.logs.append((loop.time(), state))
+
+        def on_price(message: Any) -> None:
+            seen.prices.append((loop.time(), message))
+
+        client = construct(client_class, network.connect, SYMBOL, on_price, log_state)
+        student = StudentTask(client.run)
+        student.start()
+
+        async def wait(seconds: float) -> None:
+            await asyncio.sleep(seconds)
+
+        try:
+            await network.wait_opened(0.0, 5.0)
+            await wait(rng.uniform(15, 25) - loop.time())
+            outage = rng.uniform(480, 600)
+            seen.marks["outage"] = loop.time()
+            network.down = "refused"
+            network.drop_all(exchange.drop)
+            await wait(outage / 2)
+            network.down = "503"
+            await wait(outage / 2)
+            network.down = None
+            seen.marks["outage_end"] = loop.time()
+            await network.wait_opened(loop.time(), 45.0)
+            for _ in range(SPELLS):
+                await wait(rng.uniform(60, 90))
+                seen.spell_drops.append(loop.time())
+                network.refuse_next = 1
+                network.drop_all(exchange.drop)
+                await network.wait_opened(loop.time(), 45.0)
+            await wait(rng.uniform(20, 40))
+            seen.marks["clean_close"] = loop.time()
+            network.drop_all(lambda: exchange.close(1001, "going away"))
+            await network.wait_opened(loop.time(), 45.0)
+            await wait(rng.uniform(20, 40))
+            seen.marks["stall"] = loop.time()
+            exchange.stall(60.0)
+            await wait(75.0)
+        finally:
+            seen.end = loop.time()
+            await student.stop()
+            await exchange.stop()
+            seen.attempts = list(network.attempts)
+            seen.wires = list(network.wires)
+            seen.ending = student.ending
+            seen.flooded_at = network.flooded_at
+            seen.ignored_cancel = student.ignored_cancel
+
+    return main, seen
+
+
+# -- judgements: each returns None when right, else what the code did -------------------------
+
+
+def _first_connection(seen: Observed) -> str | None:
+    opened = [a for a in seen.attempts if a.wire is not None]
+    if not seen.attempts:
+        return "it never called connect()" + _ended(seen)
+    if not opened or opened[0].at > 5.0:
+        return f"no connection in the first 5 s ({len(seen.attempts)} attempts)"
+    end = seen.marks.get("outage", seen.end)
+    first = [m for t, m in seen.prices if t <= end]
+    if not first:
+        return (
+            "connected, but on_price was never called: subscribe to "
+            f"{SYMBOL} on the new connection and pass each ticker on"
+        )
+    wrong = [m for m in first if not isinstance(m, dict)]
+    if wrong:
+        return (
+            f"on_price got a {type(wrong[0]).__name__} ({_short(wrong[0])}); pass the "
+            "parsed message, a dict (json.loads)"
+        )
+    if not any(m.get("type") in ("ticker", "snapshot") for m in first):
+        kinds = sorted({str(m.get("type")) for m in first})
+        return f"on_price got only {', '.join(kinds)} messages, no ticker or snapshot"
+    return None
+
+
+def _through_outage(seen: Observed) -> str | None:
+    start, end = seen.marks.get("outage"), seen.marks.get("outage_end")
+    if start is None or end is None:
+        return "the scenario did not get that far" + _ended(seen)
+    if seen.ending is not None and seen.ending.at < end + CAP:
+        return f"it gave up during a {end - start:.0f} s outage: {seen.ending.describe()}"
+    back = _opened_after(seen, end)
+    if back is None:
+        tried = [a.at for a in seen.attempts if start < a.at <= end]
+        last = f"; its last attempt was at {tried[-1]:.1f} s" if tried else ""
+        return f"the exchange was back at {end:.1f} s but the client never reconnected{last}"
+    if back.at > end + CAP + SLACK:
+        return (
+            f"the exchange was back at {end:.1f} s and the client reconnected only at "
+            f"{back.at:.1f} s, {back.at - end:.1f} s later"
+        )
+    if not any(t >= back.at for t, _ in seen.prices):
+        return (
+            f"it reconnected at {back.at:.1f} s but no price came after that: subscribe again "
+            "on every new connection"
+        )
+    return None
+
+
+def _outage_waits(seen: Observed) -> list[float]:
+    start, end = seen.marks.get("outage"), seen.marks.get("outage_end")
+    if start is None or end is None:
+        return []
+    back = _opened_after(seen, end)
+    return waits(seen.attempts, start, back.at if back else seen.end)[1:]
+
+
+def _no_busy_loop(seen: Observed) -> str | None:
+    if seen.ending is not None and isinstance(seen.ending.error, BlockingCall):
+        return f"it waited with time.sleep: {seen.ending.describe()}"
+    if seen.flooded_at is not None:
+        before = [a for a in seen.attempts if a.at >= seen.flooded_at - 1.0]
+        return (
+            f"a busy loop: {len(seen.attempts):,} connection attempts, {len(before):,} of them "
+            f"in the last simulated second before {seen.flooded_at:.1f} s; the check stopped it"
+        )
+    gaps = _outage_waits(seen)
+    if len(gaps) >= 5 and statistics.median(gaps) < 0.05:
+        return (
+            f"it hardly waits: {len(gaps)} attempts during the outage, median wait "
+            f"{statistics.median(gaps) * 1000:.1f} ms"
+        )
+    return None
+
+
+def _grows(seen: Observed) -> str | None:
+    gaps = _outage_waits(seen)
+    if seen.flooded_at is not None:
+        return "the waits could not be measured: the client never waited"
+    if len(gaps) < 4:
+        return f"{len(gaps) + 1} attempt(s) in all during a {_outage_length(seen):.0f} s outage"
+    # Robust to any jitter: the longest wait must be well above the shortest early one.
+    if max(gaps) < 3 * min(gaps[:3]):
+        return (
+            f"a fixed delay: the waits were {_list(gaps)}; they should grow (×1.5 to ×3 after "
+            "each failure) up to the cap"
+        )
+    return None
+
+
+def _capped(seen: Observed) -> str | None:
+    gaps = _outage_waits(seen)
+    longest = max(gaps, default=0.0)
+    if longest <= CAP + SLACK:
+        return None
+    growing = len(gaps) >= 2 and gaps[-1] > 1.2 * gaps[-2] and longest > 2 * CAP
+    kind = "no cap: the waits kept growing" if growing else "a cap above 30 s"
+    return f"{kind}: waits of {_list(gaps)}; the longest {longest:.1f} s"
+
+
+def _reset(seen: Observed) -> str | None:
+    judged_any = False
+    for drop in seen.spell_drops:
+        back = _opened_after(seen, drop)
+        if back is None:
+            continue
+        judged_any = True
+        longest = max(waits(seen.attempts, drop, back.at), default=0.0)
+        if longest > RESET_LIMIT:
+            connected = _connected_before(seen, drop)
+            return (
+                f"not reset: the connection dropped at {drop:.1f} s after {connected:.0f} s "
+                f"connected, and it waited {longest:.1f} s before trying again (after a healthy "
+                f"spell the wait starts again near the initial delay, at most {RESET_LIMIT:g} s)"
+            )
+    if not judged_any:
+        return "it never reconnected after a drop, so there was no healthy spell to judge"
+    return None
+
+
+def _after_drops(seen: Observed) -> str | None:
+    if not seen.spell_drops:
+        return "the scenario did not get that far" + _ended(seen)
+    for drop in seen.spell_drops:
+        back = _opened_after(seen, drop)
+        if back is None or back.at > drop + 45.0:
+            if seen.ending is not None and seen.ending.at >= drop:
+                return f"after the drop at {drop:.1f} s, {seen.ending.describe()}"
+            return f"the connection dropped at {drop:.1f} s and it did not reconnect in 45 s"
+    return None
+
+
+def _after_clean_close(seen: Observed) -> str | None:
+    closed = seen.marks.get("clean_close")
+    if closed is None:
+        return "the scenario did not get that far" + _ended(seen)
+    back = _opened_after(seen, closed)
+    if back is None or back.at > closed + 45.0:
+        if seen.ending is not None and seen.ending.at >= closed:
+            return (
+                f"the exchange closed the connection cleanly (1001) at {closed:.1f} s and "
+                f"{seen.ending.describe()}: a clean close is still a lost connection"
+            )
+        return f"the exchange closed cleanly (1001) at {closed:.1f} s; no reconnect in 45 s"
+    return None
+
+
+def _notices_silence(seen: Observed) -> str | None:
+    stall = seen.marks.get("stall")
+    if stall is None:
+        return "the scenario did not get that far" + _ended(seen)
+    acted = [a.at for a in seen.attempts if a.at > stall] + [
+        w.ended_at for w in seen.wires if w.ended_by == "client" and (w.ended_at or 0) > stall
+    ]
+    if not acted or min(acted) > stall + SILENCE_LIMIT:
+        late = f" (it acted only at {min(acted):.1f} s)" if acted else ""
+        return (
+            f"the exchange went silent at {stall:.1f} s and the client stayed on the dead "
+            f"connection{late}: heartbeats come every second, so 5 s with nothing is a dead "
+            "connection"
+        )
+    return None
+
+
+def _logs(seen: Observed) -> str | None:
+    bad = [s for _, s in seen.logs if s not in STATES]
+    if bad:
+        return f"log_state({bad[0]!r}): the states are 'connecting', 'connected' and 'disconnected'"
+    if not seen.logs:
+        return "log_state was never called"
+    expected = expected_states(seen.attempts, seen.end)
+    return compare_states(expected, collapse(seen.logs))
+
+
+def judge(seen: Observed) -> list[SubCheck]:
+    return [
+        judged(
+            "connects and passes prices on",
+            1,
+            _first_connection(seen),
+            f"connected within 5 s, each {SYMBOL} price passed to on_price as a dict",
+        ),
+        judged(
+            "reconnects after a dropped connection",
+            1,
+            _after_drops(seen),
+            "back within 45 s of each of five drops",
+        ),
+        judged(
+            "reconnects after a clean close",
+            1,
+            _after_clean_close(seen),
+            "a close with code 1001 treated like any lost connection",
+        ),
+        judged(
+            "keeps trying through a long outage",
+            1,
+            _through_outage(seen),
+            "attempts all through an 8–10 minute outage; back within 30 s of its end, "
+            "prices flowing again",
+        ),
+        judged(
+            "waits between attempts",
+            1,
+            _no_busy_loop(seen),
+            "an `await asyncio.sleep(...)` between failed attempts",
+        ),
+        judged(
+            "the waits grow exponentially",
+            2,
+            _grows(seen),
+            "each wait 1.5 to 3 times the one before, from an initial delay of 0.1–2 s",
+        ),
+        judged("the waits are capped at 30 s", 2, _capped(seen), "no wait longer than 30 s"),
+        judged(
+            "backoff reset after a healthy spell",
+            1,
+            _reset(seen),
+            f"after a minute connected, waits start again near the initial delay "
+            f"(at most {RESET_LIMIT:g} s)",
+        ),
+        judged(
+            "notices a silent connection",
+            1,
+            _notices_silence(seen),
+            f"a new attempt within {SILENCE_LIMIT:g} s of the exchange going silent",
+        ),
+        judged(
+            "logs every change of connection state",
+            1,
+            _logs(seen),
+            "'connecting' before each attempt, then 'connected' or 'disconnected'; "
+            "'disconnected' when a connection is lost",
+        ),
+    ]
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _opened_after(seen: Observed, moment: float) -> Attempt | None:
+    return opened_after(seen.attempts, moment)
+
+
+def _connected_before(seen: Observed, moment: float) -> float:
+    wire = next((w for w in reversed(seen.wires) if w.opened_at <= moment), None)
+    return moment - wire.opened_at if wire else 0.0
+
+
+def _outage_length(seen: Observed) -> float:
+    return seen.marks.get("outage_end", 0.0) - seen.marks.get("outage", 0.0)
+
+
+def _ended(seen: Observed) -> str:
+    return f"; {seen.ending.describe()}" if seen.ending is not None else ""
+
+
+def _list(values: list[float], head: int = 6) -> str:
+    shown = [f"{v:.1f}" for v in values[:head]]
+    if len(values) > head + 2:
+        shown += ["…", *(f"{v:.1f}" for v in values[-2:])]
+    else:
+        shown += [f"{v:.1f}" for v in values[head:]]
+    return ", ".join(shown) + " s"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,450 @@
+"""Task 2, restoring subscriptions: the client keeps the list of pairs it wants, subscribes to
+all of them again after every reconnect, and handles a rejected subscription (reported,
+dropped, the others unharmed, never retried).
+
+The scenario (about three simulated minutes, times drawn from the seed): two pairs wanted
+before the client starts; a third added while connected; an unknown symbol asked for; a pair
+unsubscribed; three drops, each costing a refused attempt; during the second outage a pair is
+added while the client is disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exchange.memory import InMemoryExchange
+from .harness import Ending, Scenario, StudentTask, construct, explain, find_class, maybe_await
+from .network import Attempt, Network, Wire
+from .report import SubCheck, judged
+from .timeline import opened_after
+
+TITLE = "Task 2: restoring subscriptions"
+FIRST = ("BTC/USDT", "ETH/USDT")
+ADDED = "SOL/USDT"
+UNKNOWN = ("DOGE/XYZ", "LUNA/USDT", "BTC/EUR")
+RESTORE_WITHIN = 3.0  # seconds after a connection opens for its subscriptions to go out
+CALL_LIMIT = 2.0  # seconds a subscribe() or unsubscribe() call may take
+
+
+@dataclass(slots=True)
+class Observed:
+    """What the scenario saw, and what it wanted at each moment."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    wires: list[Wire] = field(default_factory=list)
+    prices: list[tuple[float, Any]] = field(default_factory=list)
+    rejected: list[tuple[float, Any, Any]] = field(default_factory=list)
+    wanted: list[tuple[float, frozenset[str]]] = field(default_factory=list)
+    marks: dict[str, float] = field(default_factory=dict)
+    unknown: str = UNKNOWN[0]
+    removed: str = FIRST[1]
+    call_problems: list[str] = field(default_factory=list)
+    listed: dict[str, Any] = field(default_factory=dict)  # `subscriptions` read at moments
+    drops: list[float] = field(default_factory=list)
+    ending: Ending | None = None
+    flooded_at: float | None = None
+    ignored_cancel: bool = False
+    end: float = 0.0
+
+    def wanted_at(self, moment: float) -> frozenset[str]:
+        current: frozenset[str] = frozenset()
+        for at, symbols in self.wanted:
+            if at <= moment:
+                current = symbols
+        return current
+
+
+def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observed]:
+    client_class = find_class(
+        namespace, "SubscriptionClient", {"run": True, "subscribe": False, "unsubscribe": False}
+    )
+    seen = Observed()
+
+    async def main() -> None:
+        rng = random.Random(seed)
+        loop = asyncio.get_running_loop()
+        seen.unknown = rng.choice(UNKNOWN)
+        seen.removed = rng.choice(FIRST)
+        exchange = InMemoryExchange("practice", tick_rate=2.0, seed=seed)
+        await exchange.start()
+        student: StudentTask | None = None
+
+        def stop_flood() -> None:
+            if student is not None:
+                student.stop_now()
+
+        network = Network(exchange, stop_flood)
+
+        def on_price(message: Any) -> None:
+            seen.prices.append((loop.time(), message))
+
+        def on_rejected(symbol: Any, reason: Any = None) -> None:
+            seen.rejected.append((loop.time(), symbol, reason))
+
+        def log_state(state: Any) -> None:
+            pass
+
+        client = construct(client_class, network.connect, on_price, on_rejected, log_state)
+        wanted: set[str] = set()
+
+        async def call(method: str, symbol: str) -> None:
+            if method == "subscribe":
+                wanted.add(symbol)
+            else:
+                wanted.discard(symbol)
+            seen.wanted.append((loop.time(), frozenset(wanted - {seen.unknown})))
+            try:
+                async with asyncio.timeout(CALL_LIMIT):
+                    await maybe_await(getattr(client, method)(symbol))
+            except TimeoutError:
+                seen.call_problems.append(
+                    f"{method}({symbol!r}) at {loop.time():.1f} s did not return within "
+                    f"{CALL_LIMIT:g} s"
+                )
+            except Exception as error:
+                seen.call_problems.append(
+                    f"{method}({symbol!r}) at {loop.time():.1f} s raised {explain(error)}"
+                )
+
+        def read_list(moment: str) -> None:
+            try:
+                value = client.subscriptions
+                value = value() if callable(value) else value
+                seen.listed[moment] = sorted(value) if not isinstance(value, str) else value
+            except Exception as error:
+                seen.listed[moment] = f"reading it raised {explain(error)}"
+
+        async def drop(outage: float, during: Any = None) -> None:
+            seen.drops.append(loop.time())
+            network.down = "refused"
+            network.drop_all(exchange.drop)
+            if during is not None:
+                await asyncio.sleep(outage / 2)
+                await during()
+                await asyncio.sleep(outage / 2)
+            else:
+                await asyncio.sleep(outage)
+            network.down = None
+            await network.wait_opened(loop.time(), 45.0)
+
+        for symbol in FIRST:
+            await call("subscribe", symbol)
+        student = StudentTask(client.run)
+        student.start()
+        try:
+            await network.wait_opened(0.0, 5.0)
+            await asyncio.sleep(rng.uniform(5, 10))
+            seen.marks["added"] = loop.time()
+            await call("subscribe", ADDED)
+            await asyncio.sleep(rng.uniform(5, 10))
+            seen.marks["unknown"] = loop.time()
+            await call("subscribe", seen.unknown)
+            await asyncio.sleep(3.0)
+            read_list("after the rejection")
+            await asyncio.sleep(rng.uniform(5, 10))
+            seen.marks["removed"] = loop.time()
+            await call("unsubscribe", seen.removed)
+            await asyncio.sleep(3.0)
+            read_list("after the unsubscribe")
+            await asyncio.sleep(rng.uniform(5, 10))
+            await drop(rng.uniform(1, 3))
+            await asyncio.sleep(rng.uniform(15, 25))
+
+            async def add_while_down() -> None:
+                seen.marks["added_while_down"] = loop.time()
+                await call("subscribe", seen.removed)
+
+            await drop(rng.uniform(4, 8), add_while_down)
+            await asyncio.sleep(rng.uniform(15, 25))
+            await drop(rng.uniform(1, 3))
+            await asyncio.sleep(rng.uniform(15, 25))
+            read_list("at the end")
+        finally:
+            seen.end = loop.time()
+            await student.stop()
+            await exchange.stop()
+            seen.attempts = list(network.attempts)
+            seen.wires = list(network.wires)
+            seen.ending = student.ending
+            seen.flooded_at = network.flooded_at
+            seen.ignored_cancel = student.ignored_cancel
+
+    return main, seen
+
+
+# -- what was requested on each connection ----------------------------------------------------
+
+
+def requested(wire: Wire, op: str = "subscribe") -> list[tuple[float, str]]:
+    """Each symbol asked for on ``wire`` with ``op``, in order, with its time."""
+    result = []
+    for at, request in wire.requests(op):
+        symbols = request.get("symbols")
+        if isinstance(symbols, list):
+            result.extend((at, s) for s in symbols if isinstance(s, str))
+    return result
+
+
+def restored(wire: Wire) -> set[str]:
+    """The symbols subscribed within `RESTORE_WITHIN` seconds of ``wire`` opening."""
+    return {s for at, s in requested(wire) if at <= wire.opened_at + RESTORE_WITHIN}
+
+
+def _symbols(message: Any) -> str | None:
+    return message.get("symbol") if isinstance(message, dict) else None
+
+
+def _prices_of(seen: Observed, symbol: str, after: float, until: float) -> int:
+    return sum(1 for t, m in seen.prices if after <= t <= until and _symbols(m) == symbol)
+
+
+# -- judgements -------------------------------------------------------------------------------
+
+
+def _first_subscriptions(seen: Observed) -> str | None:
+    if not seen.wires:
+        return "it never connected" + _ended(seen)
+    first = seen.wires[0]
+    got = restored(first)
+    missing = [s for s in FIRST if s not in got]
+    if missing:
+        return f"on its first connection it subscribed to {_names(got)}; missing: {_names(missing)}"
+    if not any(_symbols(m) in FIRST for _, m in seen.prices):
+        return "it subscribed, but on_price was never called with a price of those pairs"
+    return None
+
+
+def _added_while_connected(seen: Observed) -> str | None:
+    added = seen.marks.get("added")
+    if added is None:
+        return "the scenario did not get that far" + _ended(seen)
+    wire = _open_at(seen, added)
+    if wire is None:
+        return f"it was not connected when {ADDED} was added at {added:.1f} s" + _ended(seen)
+    if not any(s == ADDED and added <= t <= added + 1.0 for t, s in requested(wire)):
+        return (
+            f"subscribe({ADDED!r}) at {added:.1f} s sent nothing on the open connection: "
+            "when connected, send the subscription at once"
+        )
+    if not _prices_of(seen, ADDED, added, added + 5.0):
+        return f"it subscribed to {ADDED} but no {ADDED} price reached on_price"
+    return None
+
+
+def _restores(seen: Observed) -> str | None:
+    later = [w for w in seen.wires[1:]]
+    if not later:
+        return "it never reconnected after a drop" + _ended(seen)
+    for wire in later:
+        expected = seen.wanted_at(wire.opened_at)
+        got = restored(wire)
+        missing = sorted(expected - got)
+        if missing:
+            return (
+                f"after reconnecting at {wire.opened_at:.1f} s it subscribed to {_names(got)}; "
+                f"missing: {_names(missing)}"
+            )
+        for symbol in expected:
+            until = wire.ended_at if wire.ended_at is not None else seen.end
+            if until - wire.opened_at > 5.0 and not _prices_of(seen, symbol, wire.opened_at, until):
+                return (
+                    f"after reconnecting at {wire.opened_at:.1f} s no {symbol} price reached "
+                    "on_price"
+                )
+    return None
+
+
+def _once_each(seen: Observed) -> str | None:
+    for wire in seen.wires:
+        counts = Counter(s for _, s in requested(wire))
+        twice = sorted(s for s, n in counts.items() if n > 1)
+        if twice:
+            return (
+                f"subscriptions restored twice: on the connection opened at "
+                f"{wire.opened_at:.1f} s it asked for {twice[0]} {counts[twice[0]]} times"
+            )
+    return None
+
+
+def _unsubscribe(seen: Observed) -> str | None:
+    removed_at = seen.marks.get("removed")
+    if removed_at is None:
+        return "the scenario did not get that far" + _ended(seen)
+    wire = _open_at(seen, removed_at)
+    if wire is not None and not any(
+        s == seen.removed and removed_at <= t <= removed_at + 1.0
+        for t, s in requested(wire, "unsubscribe")
+    ):
+        return f"unsubscribe({seen.removed!r}) at {removed_at:.1f} s sent no unsubscribe request"
+    listed = seen.listed.get("after the unsubscribe")
+    if isinstance(listed, list) and seen.removed in listed:
+        return f"after unsubscribe({seen.removed!r}) `subscriptions` still lists it: {listed}"
+    if isinstance(listed, str):
+        return f"`subscriptions` {listed}"
+    back = seen.marks.get("added_while_down", seen.end)
+    for w in seen.wires:
+        if removed_at < w.opened_at < back and seen.removed in restored(w):
+            return (
+                f"{seen.removed} was unsubscribed at {removed_at:.1f} s but subscribed again "
+                f"after the reconnect at {w.opened_at:.1f} s"
+            )
+    return None
+
+
+def _rejection_reported(seen: Observed) -> str | None:
+    asked = seen.marks.get("unknown")
+    if asked is None:
+        return "the scenario did not get that far" + _ended(seen)
+    reports = [(t, s, r) for t, s, r in seen.rejected if s == seen.unknown]
+    if not reports:
+        others = f" (it reported {seen.rejected[0][1]!r})" if seen.rejected else ""
+        return (
+            f"the exchange rejected {seen.unknown} (unknown_symbol) at {asked:.1f} s and "
+            f"on_rejected was never called with it{others}"
+        )
+    if len(reports) > 1:
+        return f"on_rejected was called {len(reports)} times for {seen.unknown}, not once"
+    return None
+
+
+def _rejection_dropped(seen: Observed) -> str | None:
+    asked = seen.marks.get("unknown")
+    if asked is None:
+        return "the scenario did not get that far" + _ended(seen)
+    times = [t for w in seen.wires for t, s in requested(w) if s == seen.unknown]
+    if len(times) > 1:
+        return (
+            f"a rejected symbol retried: {seen.unknown} was asked for {len(times)} times, "
+            f"the last at {times[-1]:.1f} s; after a rejection, drop it from the list"
+        )
+    listed = seen.listed.get("after the rejection")
+    if isinstance(listed, list) and seen.unknown in listed:
+        return f"after the rejection `subscriptions` still lists {seen.unknown}: {listed}"
+    if isinstance(listed, str):
+        return f"`subscriptions` {listed}"
+    return None
+
+
+def _others_unharmed(seen: Observed) -> str | None:
+    asked = seen.marks.get("unknown")
+    if asked is None:
+        return "the scenario did not get that far" + _ended(seen)
+    wire = _open_at(seen, asked)
+    if wire is None:
+        return "it was not connected when the unknown symbol was asked for" + _ended(seen)
+    if wire.ended_at is not None and wire.ended_at < asked + 3.0:
+        return (
+            f"after the rejection at {asked:.1f} s the connection was closed "
+            f"({'by the client' if wire.ended_by == 'client' else 'by the exchange'}): one "
+            "rejected symbol should not cost the others their connection"
+        )
+    if seen.ending is not None and seen.ending.at < asked + 3.0:
+        return f"after the rejection, {seen.ending.describe()}"
+    quiet = [s for s in FIRST if not _prices_of(seen, s, asked + 0.5, asked + 3.0)]
+    if quiet:
+        return f"after the rejection at {asked:.1f} s no more {quiet[0]} prices arrived"
+    return None
+
+
+def _added_while_down(seen: Observed) -> str | None:
+    added = seen.marks.get("added_while_down")
+    if added is None:
+        return "the scenario did not get that far" + _ended(seen)
+    problems = [p for p in seen.call_problems if f"subscribe({seen.removed!r})" in p]
+    if problems:
+        return problems[-1] + ": while disconnected, keep it in the list for the next connection"
+    back = opened_after(seen.attempts, added)
+    if back is None or back.wire is None:
+        return "it did not reconnect after the outage" + _ended(seen)
+    if seen.removed not in restored(back.wire):
+        return (
+            f"{seen.removed} was subscribed at {added:.1f} s while disconnected, but not "
+            f"requested when it reconnected at {back.at:.1f} s"
+        )
+    return None
+
+
+def judge(seen: Observed) -> list[SubCheck]:
+    calls = [p for p in seen.call_problems if "while disconnected" not in p]
+    notes_problem = calls[0] if calls else None
+    return [
+        judged(
+            "subscribes to the wanted pairs on connecting",
+            1,
+            _first_subscriptions(seen) or notes_problem,
+            f"{' and '.join(FIRST)} (subscribed before run()) requested on the first connection",
+        ),
+        judged(
+            "subscribe() while connected takes effect at once",
+            1,
+            _added_while_connected(seen),
+            f"subscribe({ADDED!r}) sends the request on the open connection; its prices arrive",
+        ),
+        judged(
+            "restores every subscription after each reconnect",
+            2,
+            _restores(seen),
+            f"every wanted pair requested within {RESTORE_WITHIN:g} s of each new connection",
+        ),
+        judged(
+            "restores each subscription once",
+            1,
+            _once_each(seen),
+            "no pair requested twice on one connection",
+        ),
+        judged(
+            "unsubscribe() removes a pair for good",
+            1,
+            _unsubscribe(seen),
+            "an unsubscribe request, the pair gone from `subscriptions` and not restored",
+        ),
+        judged(
+            "a rejected subscription is reported",
+            1,
+            _rejection_reported(seen),
+            "on_rejected(symbol, reason) called once for the unknown symbol",
+        ),
+        judged(
+            "a rejected subscription is dropped, not retried",
+            1,
+            _rejection_dropped(seen),
+            "the unknown symbol asked for once, then gone from `subscriptions`",
+        ),
+        judged(
+            "the other subscriptions are unharmed",
+            1,
+            _others_unharmed(seen),
+            "the same connection kept, prices of the other pairs still arriving",
+        ),
+        judged(
+            "a pair added while disconnected is subscribed on reconnecting",
+            1,
+            _added_while_down(seen),
+            "subscribe() while disconnected keeps the pair and requests it on the next connection",
+        ),
+    ]
+
+
+def _open_at(seen: Observed, moment: float) -> Wire | None:
+    return next(
+        (
+            w
+            for w in reversed(seen.wires)
+            if w.opened_at <= moment and (w.ended_at is None or w.ended_at >= moment)
+        ),
+        None,
+    )
+
+
+def _names(symbols: Any) -> str:
+    symbols = sorted(symbols)
+    return ", ".join(symbols) if symbols else "nothing"
+
+
+def _ended(seen: Observed) -> str:
+    return f"; {seen.ending.describe()}" if seen.ending is not None else ""
