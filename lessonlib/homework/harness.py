@@ -64,7 +64,10 @@ def explain(error: BaseException) -> str:
     ]
     if frames:
         frame = frames[-1]
-        where = f" (in {frame.name}: `{(frame.line or '').strip()}`)"
+        line = (frame.line or "").strip()
+        where = (
+            f" (in {frame.name}: `{line}`)" if line else f" (in {frame.name}, line {frame.lineno})"
+        )
     message = str(error)
     return f"{type(error).__name__}{': ' + message if message else ''}{where}"
 

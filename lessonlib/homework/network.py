@@ -109,6 +109,7 @@ class Network:
             if self.flooded_at is None:
                 self.flooded_at = now
                 self._on_flood()
+            await asyncio.sleep(0)  # where the cancellation that stops the client lands
             raise ConnectionRefusedError("the check stopped a client that never waits")
         failure = self.down
         if failure is None and self.refuse_next > 0:

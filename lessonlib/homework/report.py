@@ -5,6 +5,7 @@ a feedback file; `to_dict` is what the grader reads."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,11 +25,25 @@ class SubCheck:
         return self.points >= self.max_points
 
 
-def judged(name: str, max_points: float, problem: str | None, expected: str) -> SubCheck:
-    """A sub-check from a judgement: ``problem`` is None when the behaviour was right."""
-    if problem is None:
-        return SubCheck(name, max_points, max_points, expected)
-    return SubCheck(name, 0.0, max_points, expected, problem)
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A sub-check to make: ``judgement`` reads what a scenario observed and returns None
+    when the behaviour was right, else what the code did instead."""
+
+    name: str
+    max_points: float
+    judgement: Callable[[Any], str | None]
+    expected: str
+
+    def passed(self) -> SubCheck:
+        return SubCheck(self.name, self.max_points, self.max_points, self.expected)
+
+    def failed(self, problem: str) -> SubCheck:
+        return SubCheck(self.name, 0.0, self.max_points, self.expected, problem)
+
+    def judge(self, observed: Any) -> SubCheck:
+        problem = self.judgement(observed)
+        return self.passed() if problem is None else self.failed(problem)
 
 
 @dataclass(slots=True)

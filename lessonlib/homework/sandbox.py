@@ -208,7 +208,7 @@ def run(
             if main_task:
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(main_task[0].cancel)
-            thread.join(1.0)
+            thread.join(0.5)
         deadline = real_clock() + 2.0
         while thread.is_alive() and real_clock() < deadline:
             _raise_in(thread, Stuck)

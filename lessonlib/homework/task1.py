@@ -19,7 +19,7 @@ from typing import Any
 from ..exchange.memory import InMemoryExchange
 from .harness import Ending, Scenario, StudentTask, construct, find_class
 from .network import Attempt, Network, Wire
-from .report import SubCheck, judged
+from .report import Check
 from .sandbox import BlockingCall
 from .timeline import STATES, collapse, compare_states, expected_states, opened_after, waits
 
@@ -297,67 +297,77 @@ def _logs(seen: Observed) -> str | None:
     return compare_states(expected, collapse(seen.logs))
 
 
-def judge(seen: Observed) -> list[SubCheck]:
-    return [
-        judged(
-            "connects and passes prices on",
-            1,
-            _first_connection(seen),
-            f"connected within 5 s, each {SYMBOL} price passed to on_price as a dict",
-        ),
-        judged(
-            "reconnects after a dropped connection",
-            1,
-            _after_drops(seen),
-            "back within 45 s of each of five drops",
-        ),
-        judged(
-            "reconnects after a clean close",
-            1,
-            _after_clean_close(seen),
-            "a close with code 1001 treated like any lost connection",
-        ),
-        judged(
-            "keeps trying through a long outage",
-            1,
-            _through_outage(seen),
-            "attempts all through an 8–10 minute outage; back within 30 s of its end, "
-            "prices flowing again",
-        ),
-        judged(
-            "waits between attempts",
-            1,
-            _no_busy_loop(seen),
-            "an `await asyncio.sleep(...)` between failed attempts",
-        ),
-        judged(
-            "the waits grow exponentially",
-            2,
-            _grows(seen),
-            "each wait 1.5 to 3 times the one before, from an initial delay of 0.1–2 s",
-        ),
-        judged("the waits are capped at 30 s", 2, _capped(seen), "no wait longer than 30 s"),
-        judged(
-            "backoff reset after a healthy spell",
-            1,
-            _reset(seen),
-            f"after a minute connected, waits start again near the initial delay "
-            f"(at most {RESET_LIMIT:g} s)",
-        ),
-        judged(
-            "notices a silent connection",
-            1,
-            _notices_silence(seen),
-            f"a new attempt within {SILENCE_LIMIT:g} s of the exchange going silent",
-        ),
-        judged(
-            "logs every change of connection state",
-            1,
-            _logs(seen),
-            "'connecting' before each attempt, then 'connected' or 'disconnected'; "
-            "'disconnected' when a connection is lost",
-        ),
-    ]
+def blocker(seen: Observed) -> str | None:
+    """Why nothing can be judged, if the client never opened a connection."""
+    if any(a.wire is not None for a in seen.attempts):
+        return None
+    if seen.ending is not None:
+        return seen.ending.describe()
+    if not seen.attempts:
+        return "it never called connect()"
+    return f"it never opened a connection in {len(seen.attempts)} attempts"
+
+
+CHECKS = [
+    Check(
+        "connects and passes prices on",
+        1,
+        _first_connection,
+        f"connected within 5 s, each {SYMBOL} price passed to on_price as a dict",
+    ),
+    Check(
+        "reconnects after a dropped connection",
+        1,
+        _after_drops,
+        "back within 45 s of each of five drops",
+    ),
+    Check(
+        "reconnects after a clean close",
+        1,
+        _after_clean_close,
+        "a close with code 1001 treated like any lost connection",
+    ),
+    Check(
+        "keeps trying through a long outage",
+        1,
+        _through_outage,
+        "attempts all through an 8–10 minute outage; back within 30 s of its end, "
+        "prices flowing again",
+    ),
+    Check(
+        "waits between attempts",
+        1,
+        _no_busy_loop,
+        "an `await asyncio.sleep(...)` between failed attempts",
+    ),
+    Check(
+        "the waits grow exponentially",
+        2,
+        _grows,
+        "each wait 1.5 to 3 times the one before, from an initial delay of 0.1–2 s",
+    ),
+    Check("the waits are capped at 30 s", 2, _capped, "no wait longer than 30 s"),
+    Check(
+        "backoff reset after a healthy spell",
+        1,
+        _reset,
+        f"after a minute connected, waits start again near the initial delay "
+        f"(at most {RESET_LIMIT:g} s)",
+    ),
+    Check(
+        "notices a silent connection",
+        1,
+        _notices_silence,
+        f"a new attempt within {SILENCE_LIMIT:g} s of the exchange going silent",
+    ),
+    Check(
+        "logs every change of connection state",
+        1,
+        _logs,
+        "'connecting' before each attempt, then 'connected' or 'disconnected'; "
+        "'disconnected' when a connection is lost",
+    ),
+]
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 from ..exchange.memory import InMemoryExchange
 from .harness import Ending, Scenario, StudentTask, construct, explain, find_class, maybe_await
 from .network import Attempt, Network, Wire
-from .report import SubCheck, judged
+from .report import Check
 from .timeline import opened_after
 
 TITLE = "Task 2: restoring subscriptions"
@@ -216,7 +216,8 @@ def _first_subscriptions(seen: Observed) -> str | None:
         return f"on its first connection it subscribed to {_names(got)}; missing: {_names(missing)}"
     if not any(_symbols(m) in FIRST for _, m in seen.prices):
         return "it subscribed, but on_price was never called with a price of those pairs"
-    return None
+    calls = [p for p in seen.call_problems if f"subscribe({seen.removed!r})" not in p]
+    return calls[0] if calls else None
 
 
 def _added_while_connected(seen: Observed) -> str | None:
@@ -369,65 +370,73 @@ def _added_while_down(seen: Observed) -> str | None:
     return None
 
 
-def judge(seen: Observed) -> list[SubCheck]:
-    calls = [p for p in seen.call_problems if "while disconnected" not in p]
-    notes_problem = calls[0] if calls else None
-    return [
-        judged(
-            "subscribes to the wanted pairs on connecting",
-            1,
-            _first_subscriptions(seen) or notes_problem,
-            f"{' and '.join(FIRST)} (subscribed before run()) requested on the first connection",
-        ),
-        judged(
-            "subscribe() while connected takes effect at once",
-            1,
-            _added_while_connected(seen),
-            f"subscribe({ADDED!r}) sends the request on the open connection; its prices arrive",
-        ),
-        judged(
-            "restores every subscription after each reconnect",
-            2,
-            _restores(seen),
-            f"every wanted pair requested within {RESTORE_WITHIN:g} s of each new connection",
-        ),
-        judged(
-            "restores each subscription once",
-            1,
-            _once_each(seen),
-            "no pair requested twice on one connection",
-        ),
-        judged(
-            "unsubscribe() removes a pair for good",
-            1,
-            _unsubscribe(seen),
-            "an unsubscribe request, the pair gone from `subscriptions` and not restored",
-        ),
-        judged(
-            "a rejected subscription is reported",
-            1,
-            _rejection_reported(seen),
-            "on_rejected(symbol, reason) called once for the unknown symbol",
-        ),
-        judged(
-            "a rejected subscription is dropped, not retried",
-            1,
-            _rejection_dropped(seen),
-            "the unknown symbol asked for once, then gone from `subscriptions`",
-        ),
-        judged(
-            "the other subscriptions are unharmed",
-            1,
-            _others_unharmed(seen),
-            "the same connection kept, prices of the other pairs still arriving",
-        ),
-        judged(
-            "a pair added while disconnected is subscribed on reconnecting",
-            1,
-            _added_while_down(seen),
-            "subscribe() while disconnected keeps the pair and requests it on the next connection",
-        ),
-    ]
+def blocker(seen: Observed) -> str | None:
+    """Why nothing can be judged, if the client never opened a connection."""
+    if seen.wires:
+        return None
+    if seen.ending is not None:
+        return seen.ending.describe()
+    return "it never opened a connection" + (
+        f" ({seen.call_problems[0]})" if seen.call_problems else ""
+    )
+
+
+CHECKS = [
+    Check(
+        "subscribes to the wanted pairs on connecting",
+        1,
+        _first_subscriptions,
+        f"{' and '.join(FIRST)} (subscribed before run()) requested on the first connection",
+    ),
+    Check(
+        "subscribe() while connected takes effect at once",
+        1,
+        _added_while_connected,
+        f"subscribe({ADDED!r}) sends the request on the open connection; its prices arrive",
+    ),
+    Check(
+        "restores every subscription after each reconnect",
+        2,
+        _restores,
+        f"every wanted pair requested within {RESTORE_WITHIN:g} s of each new connection",
+    ),
+    Check(
+        "restores each subscription once",
+        1,
+        _once_each,
+        "no pair requested twice on one connection",
+    ),
+    Check(
+        "unsubscribe() removes a pair for good",
+        1,
+        _unsubscribe,
+        "an unsubscribe request, the pair gone from `subscriptions` and not restored",
+    ),
+    Check(
+        "a rejected subscription is reported",
+        1,
+        _rejection_reported,
+        "on_rejected(symbol, reason) called once for the unknown symbol",
+    ),
+    Check(
+        "a rejected subscription is dropped, not retried",
+        1,
+        _rejection_dropped,
+        "the unknown symbol asked for once, then gone from `subscriptions`",
+    ),
+    Check(
+        "the other subscriptions are unharmed",
+        1,
+        _others_unharmed,
+        "the same connection kept, prices of the other pairs still arriving",
+    ),
+    Check(
+        "a pair added while disconnected is subscribed on reconnecting",
+        1,
+        _added_while_down,
+        "subscribe() while disconnected keeps the pair and requests it on the next connection",
+    ),
+]
 
 
 def _open_at(seen: Observed, moment: float) -> Wire | None:

@@ -3,6 +3,7 @@ them by the edits a student really makes."""
 
 from __future__ import annotations
 
+import linecache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,12 @@ def source(name: str) -> str:
 
 
 def namespace(code: str) -> dict[str, Any]:
-    """The globals a notebook would have after running ``code``."""
+    """The globals a notebook would have after running ``code`` in a cell (whose source,
+    as in IPython, linecache knows, so that tracebacks can quote it)."""
+    filename = f"<solution cell {hash(code) & 0xFFFFFF:06x}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
     globals_: dict[str, Any] = {"__name__": "__main__"}
-    exec(compile(code, "<solution cell>", "exec"), globals_)
+    exec(compile(code, filename, "exec"), globals_)
     return globals_
 
 

@@ -1,0 +1,382 @@
+"""Task 3, trading with a circuit breaker: three exchanges, a breaker per exchange, no orders
+while a breaker is open, trading resumed once it closes, every transition logged.
+
+The scenario (four simulated minutes, windows drawn from the seed): prices twice a second on
+three exchanges; one exchange's order gateway fails for a minute or more; another fails for
+a quarter of a minute later on; the third fails now and then, one order at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exchange.memory import InMemoryExchange
+from .harness import Ending, Scenario, StudentTask, construct, explain, find_class
+from .network import Network
+from .report import Check
+from .venues import OrderFailed, Venue
+
+TITLE = "Task 3: trading with a circuit breaker"
+NAMES = ("alpha", "beta", "gamma")
+SYMBOL = "BTC/USDT"
+MAX_THRESHOLD = 10  # failures after which the breaker must have opened
+MAX_RESET = 60.0  # seconds a breaker may stay open before it tries again
+MAX_TRIALS = 2  # orders a half-open breaker may let through before one fails
+STATES = ("closed", "open", "half_open")
+MOVES = {("closed", "open"), ("open", "half_open"), ("half_open", "closed"), ("half_open", "open")}
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    at: float
+    venue: str
+    ok: bool
+
+
+@dataclass(slots=True)
+class Observed:
+    orders: list[Order] = field(default_factory=list)
+    transitions: list[tuple[float, Any, Any, Any]] = field(default_factory=list)
+    can_trade: list[tuple[float, str, Any]] = field(default_factory=list)
+    outages: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    blips: list[float] = field(default_factory=list)  # the single failures of gamma
+    bad_orders: list[str] = field(default_factory=list)
+    ending: Ending | None = None
+    ignored_cancel: bool = False
+    end: float = 0.0
+
+    def of(self, venue: str, start: float = 0.0, end: float = float("inf")) -> list[Order]:
+        return [o for o in self.orders if o.venue == venue and start <= o.at < end]
+
+
+def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observed]:
+    find_class(namespace, "Breaker", {"allow": False, "record_success": False})
+    system_class = find_class(namespace, "TradingSystem", {"run": True, "can_trade": False})
+    seen = Observed()
+
+    async def main() -> None:
+        rng = random.Random(seed)
+        loop = asyncio.get_running_loop()
+        start = rng.uniform(25, 35)
+        long_outage = (start, start + rng.uniform(70, 100))
+        short_start = long_outage[1] + rng.uniform(20, 30)
+        seen.outages = {
+            "alpha": [(short_start, short_start + rng.uniform(15, 20))],
+            "beta": [long_outage],
+            "gamma": [],
+        }
+        end = seen.outages["alpha"][0][1] + 75.0
+        seen.blips = [rng.uniform(5, 15)]
+        while seen.blips[-1] < end - 10:
+            seen.blips.append(seen.blips[-1] + rng.uniform(8, 15))
+        pending_blip = {"gamma": list(seen.blips)}
+
+        exchanges = [
+            InMemoryExchange(name, symbols=[SYMBOL], tick_rate=2.0, seed=seed + i)
+            for i, name in enumerate(NAMES)
+        ]
+        for exchange in exchanges:
+            await exchange.start()
+
+        def failing(venue: str, now: float) -> bool:
+            if any(a <= now < b for a, b in seen.outages[venue]):
+                return True
+            blips = pending_blip.get(venue, [])
+            if blips and blips[0] <= now:  # the next order after a blip's time fails
+                blips.pop(0)
+                return True
+            return False
+
+        def gateway(venue: str) -> Any:
+            async def send_order(symbol: Any = SYMBOL, side: Any = "buy", price: Any = 0.0) -> None:
+                now = loop.time()
+                bad = failing(venue, now)
+                seen.orders.append(Order(now, venue, not bad))
+                await asyncio.sleep(0.01)
+                if bad:
+                    raise OrderFailed(f"{venue}: 503 Service Unavailable")
+
+            return send_order
+
+        networks = [Network(exchange, lambda: None) for exchange in exchanges]
+        venues = {
+            name: Venue(name, network.connect, gateway(name))
+            for name, network in zip(NAMES, networks, strict=True)
+        }
+
+        def on_transition(name: Any, old: Any, new: Any) -> None:
+            seen.transitions.append((loop.time(), name, old, new))
+
+        system = construct(system_class, venues, on_transition)
+        student = StudentTask(system.run)
+        student.start()
+        try:
+            await asyncio.sleep(0.25)  # samples fall between prices, which come on the half second
+            while loop.time() < end:
+                await asyncio.sleep(1.0)
+                for name in NAMES:
+                    try:
+                        seen.can_trade.append((loop.time(), name, system.can_trade(name)))
+                    except Exception as error:
+                        seen.can_trade.append((loop.time(), name, f"raised {explain(error)}"))
+        finally:
+            seen.end = loop.time()
+            await student.stop()
+            for exchange in exchanges:
+                await exchange.stop()
+            seen.ending = student.ending
+            seen.ignored_cancel = student.ignored_cancel
+
+    return main, seen
+
+
+# -- reading the record -----------------------------------------------------------------------
+
+
+def logged_states(seen: Observed, venue: str) -> list[tuple[float, str]]:
+    """The breaker states the log gives for ``venue``, starting closed."""
+    states = [(0.0, "closed")]
+    for at, name, _old, new in seen.transitions:
+        if name == venue:
+            states.append((at, _state(new)))
+    return states
+
+
+def state_at(states: list[tuple[float, str]], moment: float) -> str:
+    current = "closed"
+    for at, state in states:
+        if at <= moment:
+            current = state
+    return current
+
+
+def bursts(orders: list[Order], gap: float = 1.0) -> list[list[Order]]:
+    """Orders grouped where they follow each other within ``gap`` seconds."""
+    groups: list[list[Order]] = []
+    for order in orders:
+        if groups and order.at - groups[-1][-1].at <= gap:
+            groups[-1].append(order)
+        else:
+            groups.append([order])
+    return groups
+
+
+# -- judgements -------------------------------------------------------------------------------
+
+
+def _trades_when_healthy(seen: Observed) -> str | None:
+    if not seen.orders:
+        return "no order was sent to any exchange" + _ended(seen)
+    first = min(a for a, _ in seen.outages.get("beta", [(30.0, 0)]))
+    for name in NAMES:
+        done = [o for o in seen.of(name, 0.0, first) if o.ok]
+        if len(done) < 5:
+            return f"only {len(done)} orders went to {name} in the first {first:.0f} s"
+    return None
+
+
+def _opens(seen: Observed) -> str | None:
+    if not seen.outages:
+        return "the scenario did not get that far" + _ended(seen)
+    start, end = seen.outages["beta"][0]
+    orders = seen.of("beta", start, end)
+    groups = bursts(orders, gap=3.0)
+    if not orders:
+        return "no order went to beta during its outage" + _ended(seen)
+    if len(groups[0]) > MAX_THRESHOLD:
+        return (
+            f"no breaker opened: beta's orders failed from {start:.0f} s to {end:.0f} s and it "
+            f"kept sending them ({len(groups[0])} in a row, {len(orders)} in all)"
+        )
+    return None
+
+
+def _closed_while_open(seen: Observed) -> str | None:
+    bad = []
+    for name in NAMES:
+        states = logged_states(seen, name)
+        bad += [o for o in seen.of(name) if state_at(states, o.at) == "open"]
+    if bad:
+        first = bad[0]
+        return (
+            f"traded on {first.venue} while its breaker was open: {len(bad)} order(s), the first "
+            f"at {first.at:.1f} s, when your log said it was open"
+        )
+    if not seen.outages:
+        return "the scenario did not get that far" + _ended(seen)
+    start, end = seen.outages["beta"][0]
+    groups = bursts(seen.of("beta", start, end), gap=3.0)
+    for group in groups[1:]:
+        if len(group) > MAX_TRIALS:
+            return (
+                f"half-open let {len(group)} orders to beta through in a row from "
+                f"{group[0].at:.1f} s while it was still failing (a trial is one order, and a "
+                "failed trial opens the breaker again)"
+            )
+    return None
+
+
+def _recovers(seen: Observed) -> str | None:
+    if not seen.outages:
+        return "the scenario did not get that far" + _ended(seen)
+    for name in ("beta", "alpha"):
+        for _start, end in seen.outages[name]:
+            after = [o for o in seen.of(name, end) if o.ok]
+            if not after or after[0].at > end + MAX_RESET + 2.0:
+                last = seen.of(name, 0.0, end)
+                since = f" since {last[-1].at:.1f} s" if last else ""
+                return (
+                    f"never half-opened: {name} recovered at {end:.1f} s but no order went "
+                    f"through{since} within {MAX_RESET:g} s"
+                    + (f" (first at {after[0].at:.1f} s)" if after else "")
+                )
+    return None
+
+
+def _single_failures(seen: Observed) -> str | None:
+    if not seen.blips:
+        return "the scenario did not get that far" + _ended(seen)
+    opened = [
+        (t, old, new) for t, n, old, new in seen.transitions if n == "gamma" and new == "open"
+    ]
+    if opened:
+        failed = sum(1 for o in seen.of("gamma", 0.0, opened[0][0] + 1e-6) if not o.ok)
+        return (
+            f"opened after a single failure: gamma failed one order at a time (each failure "
+            f"followed by successes), and its breaker opened at {opened[0][0]:.1f} s after "
+            f"{failed} such failure(s)"
+        )
+    pauses = _pauses(seen.of("gamma"), seen.end)
+    if pauses:
+        return f"gamma stopped trading from {pauses[0]:.1f} s after one failed order"
+    return None
+
+
+def _independent(seen: Observed) -> str | None:
+    if not seen.outages:
+        return "the scenario did not get that far" + _ended(seen)
+    start, end = seen.outages["beta"][0]
+    for name in ("alpha", "gamma"):
+        pauses = _pauses(seen.of(name, start, end), end, start)
+        if pauses:
+            return (
+                f"one breaker for all exchanges: {name} stopped trading at {pauses[0]:.1f} s "
+                "while only beta was failing"
+            )
+    return None
+
+
+def _logged(seen: Observed) -> str | None:
+    last = dict.fromkeys(NAMES, "closed")
+    for at, name, old, new in seen.transitions:
+        if name not in NAMES:
+            return f"on_transition got the name {name!r}; the exchanges are {', '.join(NAMES)}"
+        old, new = _state(old), _state(new)
+        if old not in STATES or new not in STATES:
+            return f"on_transition({name!r}, {old!r}, {new!r}): the states are {', '.join(STATES)}"
+        if (old, new) not in MOVES:
+            return f"at {at:.1f} s the log shows {name} going {old} → {new}, not a breaker move"
+        if old != last[name]:
+            return (
+                f"at {at:.1f} s the log shows {name} going {old} → {new}, but the last state "
+                f"logged for it was {last[name]}: a transition is missing"
+            )
+        last[name] = new
+    beta = [_state(new) for _, name, _, new in seen.transitions if name == "beta"]
+    for state in ("open", "half_open", "closed"):
+        if state not in beta:
+            shown = " → ".join(beta) or "nothing"
+            return f"beta failed and recovered, but the log never shows '{state}' ({shown})"
+    return None
+
+
+def _state(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+def _can_trade(seen: Observed) -> str | None:
+    if not seen.can_trade:
+        return "the scenario did not get that far" + _ended(seen)
+    for at, name, value in seen.can_trade:
+        if not isinstance(value, bool):
+            return f"can_trade({name!r}) returned {value!r} at {at:.0f} s, not True or False"
+        logged = state_at(logged_states(seen, name), at)
+        if value != (logged != "open"):
+            return f"at {at:.0f} s can_trade({name!r}) was {value} while its breaker was {logged}"
+    return None
+
+
+def blocker(seen: Observed) -> str | None:
+    """Why nothing can be judged, if no order was ever sent."""
+    if seen.orders:
+        return None
+    if seen.ending is not None:
+        return seen.ending.describe()
+    return "no order was sent to any exchange"
+
+
+CHECKS = [
+    Check(
+        "trades on every exchange while they are healthy",
+        1,
+        _trades_when_healthy,
+        "orders to alpha, beta and gamma as their prices arrive",
+    ),
+    Check(
+        "the breaker opens on repeated failures",
+        1,
+        _opens,
+        f"at most {MAX_THRESHOLD} failed orders in a row, then a pause",
+    ),
+    Check(
+        "no orders while the breaker is open",
+        2,
+        _closed_while_open,
+        f"no order while open; a half-open breaker lets at most {MAX_TRIALS} trials through",
+    ),
+    Check(
+        "trading resumes when the exchange recovers",
+        2,
+        _recovers,
+        f"a trial within {MAX_RESET:g} s; its success closes the breaker",
+    ),
+    Check(
+        "a single failure does not open the breaker",
+        1,
+        _single_failures,
+        "gamma's occasional failed order costs nothing more",
+    ),
+    Check(
+        "one breaker per exchange",
+        1,
+        _independent,
+        "alpha and gamma trade on while beta's breaker is open",
+    ),
+    Check(
+        "every transition is logged",
+        1,
+        _logged,
+        "on_transition(name, old, new) for closed → open → half_open → closed (or → open)",
+    ),
+    Check(
+        "can_trade() follows the breaker",
+        1,
+        _can_trade,
+        "can_trade(name) False while that exchange's breaker is open, else True",
+    ),
+]
+
+
+def _pauses(orders: list[Order], end: float, start: float | None = None) -> list[float]:
+    """Moments after which no order came for more than 5 s (prices come twice a second)."""
+    times = ([start] if start is not None else []) + [o.at for o in orders] + [end]
+    return [a for a, b in itertools.pairwise(times) if b - a > 5.0]
+
+
+def _ended(seen: Observed) -> str:
+    return f"; {seen.ending.describe()}" if seen.ending is not None else ""

@@ -1,0 +1,393 @@
+"""Task 4, health monitor: uptime and reliability (percent of time connected) for several
+exchanges, an alert when one falls below 95 % that neither flaps nor stays silent after a
+recovery, and a summary of every metric.
+
+The monitor is pure: it is told of each connection change and asked to judge, with the time
+passed in. The scenario (2 h 20 min of monitoring, times drawn from the seed): ``steady``
+stays above 97 %; ``flappy`` dips below 95 % three times within a few minutes without
+recovering in between, then recovers to 98.5 % and falls again; ``late`` connects only after
+several minutes.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .harness import Ending, Scenario, construct, explain, find_class
+from .report import Check
+
+TITLE = "Task 4: health monitor"
+NAMES = ("steady", "flappy", "late")
+THRESHOLD = 95.0
+RECOVERY_LEVELS = (95.5, 98.0)  # any re-arm level in this range gives the same alerts
+MIN_OBSERVED = 60.0  # seconds of monitoring before an exchange is judged
+ALERT_DELAY = 1.0 + 1e-6  # check() comes every second
+END = 8400.0
+METRICS = ("uptime", "downtime", "reliability", "disconnections", "longest_outage")
+
+
+@dataclass(slots=True)
+class Observed:
+    outages: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    first_up: dict[str, float] = field(default_factory=dict)
+    alerts: list[tuple[float, Any, Any]] = field(default_factory=list)
+    samples: list[tuple[float, str, Any, Any]] = field(default_factory=list)  # uptime, reliability
+    summary: Any = None
+    problems: list[str] = field(default_factory=list)
+    ending: Ending | None = None
+    end: float = END
+
+
+# -- the truth, from the script ---------------------------------------------------------------
+
+
+def uptime(seen: Observed, name: str, at: float) -> float:
+    start = seen.first_up.get(name, math.inf)
+    if at <= start:
+        return 0.0
+    down = sum(max(0.0, min(b, at) - a) for a, b in seen.outages.get(name, []) if a < at)
+    return (at - start) - down
+
+
+def reliability(seen: Observed, name: str, at: float) -> float:
+    return 100.0 * uptime(seen, name, at) / at
+
+
+def expected_alerts(seen: Observed, recovery: float) -> list[tuple[float, str]]:
+    """When a correct monitor, judging every second, raises alerts."""
+    alerts = []
+    for name in NAMES:
+        armed = True
+        for second in range(1, int(seen.end) + 1):
+            value = reliability(seen, name, float(second))
+            if armed and second >= MIN_OBSERVED and value < THRESHOLD:
+                alerts.append((float(second), name))
+                armed = False
+            elif not armed and value >= recovery:
+                armed = True
+    return alerts
+
+
+def _script(seed: int) -> Observed:
+    rng = random.Random(seed)
+    k = rng.uniform(0.9, 1.1)  # scaling every time keeps every percentage
+    seen = Observed()
+    seen.first_up = {"steady": 0.0, "flappy": 0.0, "late": rng.uniform(250, 350)}
+    steady_1 = rng.uniform(2000, 3000)
+    steady_2 = rng.uniform(5000, 6000)
+    late_1 = rng.uniform(3000, 4000)
+    seen.outages = {
+        "steady": [(steady_1, steady_1 + rng.uniform(30, 60)), (steady_2, steady_2 + 20.0)],
+        "flappy": [
+            (1000 * k, 1060 * k),
+            (1300 * k, 1320 * k),
+            (1650 * k, 1665 * k),
+            (7000 * k, 7400 * k),
+        ],
+        "late": [(late_1, late_1 + rng.uniform(10, 30))],
+    }
+    return seen
+
+
+def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observed]:
+    monitor_class = find_class(
+        namespace, "HealthMonitor", {"record": False, "check": False, "summary": False}
+    )
+    seen = _script(seed)
+
+    async def main() -> None:
+        now = 0.0
+
+        def on_alert(name: Any, value: Any = None) -> None:
+            seen.alerts.append((now, name, value))
+
+        monitor = construct(monitor_class, list(NAMES), on_alert, 0.0)
+        changes = sorted(
+            [(t, name, True) for name, t in seen.first_up.items()]
+            + [(a, name, False) for name, spans in seen.outages.items() for a, _ in spans]
+            + [(b, name, True) for name, spans in seen.outages.items() for _, b in spans]
+        )
+        samples = {float(t) for t in range(300, int(END) + 1, 300)}
+        samples |= {round(a + 5.0) for spans in seen.outages.values() for a, _ in spans}
+        second = 1.0
+        for at, name, up in [*changes, (END + 1.0, "", False)]:
+            while second < at and second <= END:
+                now = second
+                _call(seen, f"check({second:g})", monitor.check, second)
+                if second in samples:
+                    for exchange in NAMES:
+                        up_value = _call(seen, "uptime", monitor.uptime, exchange, second)
+                        rel = _call(seen, "reliability", monitor.reliability, exchange, second)
+                        seen.samples.append((second, exchange, up_value, rel))
+                second += 1.0
+            if name:
+                now = at
+                _call(seen, f"record({name!r}, {up}, {at:.1f})", monitor.record, name, up, at)
+        now = END
+        seen.summary = _call(seen, "summary", monitor.summary, END)
+
+    return main, seen
+
+
+def _call(seen: Observed, what: str, method: Any, *args: Any) -> Any:
+    try:
+        return method(*args)
+    except Exception as error:
+        if len(seen.problems) < 5:
+            seen.problems.append(f"{what} raised {explain(error)}")
+        return None
+
+
+# -- judgements -------------------------------------------------------------------------------
+
+
+def _problems(seen: Observed) -> str | None:
+    return seen.problems[0] if seen.problems else None
+
+
+def _uptime(seen: Observed) -> str | None:
+    if not seen.samples:
+        return _problems(seen) or "uptime() was never asked: the scenario stopped early"
+    for at, name, value, _ in seen.samples:
+        truth = uptime(seen, name, at)
+        if not _number(value):
+            return f"uptime({name!r}, {at:g}) returned {value!r}, not a number of seconds"
+        if abs(value - truth) > 0.5:
+            hint = ""
+            if _open_outage(seen, name, at) is None and _counted_to_last_change(
+                seen, name, at, value
+            ):
+                hint = ": the current connection's time is not counted until it ends"
+            return f"uptime({name!r}, {at:g}) = {value:.1f} s; it was up {truth:.1f} s{hint}"
+    return None
+
+
+def _reliability(seen: Observed) -> str | None:
+    if not seen.samples:
+        return _problems(seen) or "reliability() was never asked: the scenario stopped early"
+    wrong = []
+    for at, name, _, value in seen.samples:
+        if not _number(value):
+            return f"reliability({name!r}, {at:g}) returned {value!r}, not a percentage"
+        if abs(value - reliability(seen, name, at)) > 0.05:
+            wrong.append((at, name, value))
+    if not wrong:
+        return None
+    at, name, value = wrong[0]
+    said = (
+        f"reliability({name!r}, {at:g}) = {value:.2f}; connected "
+        f"{reliability(seen, name, at):.2f} % of the time"
+    )
+    diagnoses = (
+        (lambda n, t: reliability(seen, n, t) / 100, ": a fraction, not a percent (× 100)"),
+        (lambda n, t: _by_events(seen, n, t), ": counted from events instead of time"),
+        (
+            lambda n, t: _since_first_up(seen, n, t),
+            ": the time before its first connection is downtime too",
+        ),
+    )
+    for model, diagnosis in diagnoses:
+        if all(abs(v - model(n, t)) <= 0.05 for t, n, v in wrong):
+            return said + diagnosis
+    return said
+
+
+def _alerts_raised(seen: Observed) -> str | None:
+    if _problems(seen):
+        return _problems(seen)
+    expected = expected_alerts(seen, RECOVERY_LEVELS[0])
+    for at, name in expected:
+        crossed = _crossing(seen, name, at)
+        raised = [t for t, n, _ in seen.alerts if n == name and crossed - 1e-6 <= t]
+        if not raised or raised[0] > at + ALERT_DELAY:
+            late = f"; the alert came only at {raised[0]:.1f} s" if raised else ""
+            return (
+                f"no alert when {name} fell below {THRESHOLD:g} % at {crossed:.1f} s"
+                f" ({reliability(seen, name, at):.2f} % at {at:.0f} s){late}"
+                + (": judge on every check(), not only when a connection changes" if late else "")
+            )
+    for t, name, value in seen.alerts:
+        truth = reliability(seen, name, t) if name in NAMES else None
+        if not _number(value) or truth is None or abs(value - truth) > 0.1:
+            return (
+                f"on_alert({name!r}, {value!r}) at {t:.1f} s: expected the exchange and its "
+                f"reliability in percent ({truth:.2f})"
+                if truth is not None
+                else f"on_alert({name!r}, {value!r}): not one of {', '.join(NAMES)}"
+            )
+    return None
+
+
+def _no_flapping(seen: Observed) -> str | None:
+    expected = expected_alerts(seen, RECOVERY_LEVELS[0])
+    count = sum(1 for _, n in expected if n == "flappy")
+    raised = [t for t, n, _ in seen.alerts if n == "flappy"]
+    first_phase = [t for t in raised if t < 2000 * _scale(seen)]
+    if len(first_phase) > 1:
+        return (
+            f"the alert flaps: {len(first_phase)} alerts for flappy at "
+            f"{', '.join(f'{t:.0f}' for t in first_phase[:5])} s while it hovered around "
+            f"{THRESHOLD:g} % without recovering; raise it once, and again only after a recovery"
+        )
+    if len(raised) > count:
+        return f"{len(raised)} alerts for flappy, {count} expected"
+    return None
+
+
+def _realerts(seen: Observed) -> str | None:
+    expected = [t for t, n in expected_alerts(seen, RECOVERY_LEVELS[0]) if n == "flappy"]
+    again = expected[-1]
+    raised = [t for t, n, _ in seen.alerts if n == "flappy" and t >= again - ALERT_DELAY]
+    if not raised or raised[0] > again + ALERT_DELAY:
+        return (
+            f"flappy recovered to {reliability(seen, 'flappy', 6900 * _scale(seen)):.1f} % and "
+            f"fell below {THRESHOLD:g} % again at {again:.0f} s, but it was not alerted again"
+        )
+    return None
+
+
+def _quiet(seen: Observed) -> str | None:
+    early = [(t, n) for t, n, _ in seen.alerts if t < MIN_OBSERVED]
+    if early:
+        return f"an alert for {early[0][1]} at {early[0][0]:.0f} s, before a minute of monitoring"
+    steady = [t for t, n, _ in seen.alerts if n == "steady"]
+    if steady:
+        return (
+            f"steady was alerted at {steady[0]:.0f} s with its reliability at "
+            f"{reliability(seen, 'steady', steady[0]):.2f} %"
+        )
+    return None
+
+
+def _summary(seen: Observed) -> str | None:
+    summary = seen.summary
+    if summary is None:
+        return _problems(seen) or "summary() returned None"
+    if not isinstance(summary, Mapping):
+        return f"summary() returned a {type(summary).__name__}; expected a dict per exchange"
+    for name in NAMES:
+        row = summary.get(name)
+        if not isinstance(row, Mapping):
+            return f"summary() has no dict for {name!r} (keys: {sorted(map(str, summary))})"
+        missing = [m for m in METRICS if m not in row]
+        if missing:
+            return f"summary()[{name!r}] lacks {', '.join(missing)}"
+        truth = _metrics(seen, name)
+        for metric in METRICS:
+            value = row[metric]
+            if not _number(value) or abs(value - truth[metric]) > 0.05 + 1e-4 * truth[metric]:
+                return f"summary()[{name!r}][{metric!r}] = {value!r}; expected {truth[metric]:g}"
+    return None
+
+
+def blocker(seen: Observed) -> str | None:
+    """Why nothing can be judged, if the monitor could not even be asked."""
+    if seen.samples and any(v is not None for _, _, v, _ in seen.samples):
+        return None
+    if seen.problems:
+        return seen.problems[0]
+    return "the monitor was never asked anything: the scenario stopped early"
+
+
+CHECKS = [
+    Check("uptime", 1, _uptime, "seconds connected since monitoring began"),
+    Check(
+        "reliability in percent of time",
+        2,
+        _reliability,
+        "100 × time connected / time monitored (before the first connection counts as down)",
+    ),
+    Check(
+        "an alert when an exchange falls below 95 %",
+        2,
+        _alerts_raised,
+        "on_alert(name, reliability) at the first check() after it falls below 95 %",
+    ),
+    Check(
+        "the alert does not flap",
+        1,
+        _no_flapping,
+        "one alert while it hovers around 95 %; re-armed only after recovering",
+    ),
+    Check(
+        "a new alert after a recovery",
+        1,
+        _realerts,
+        "alerted again when it falls below 95 % after having recovered",
+    ),
+    Check(
+        "no false alerts",
+        1,
+        _quiet,
+        "no alert in the first minute, none for an exchange above 95 %",
+    ),
+    Check(
+        "a summary of every metric",
+        2,
+        _summary,
+        f"summary(at)[name] with {', '.join(METRICS)}",
+    ),
+]
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _metrics(seen: Observed, name: str) -> dict[str, float]:
+    spans = [(a, b) for a, b in seen.outages[name] if a < seen.end]
+    before = seen.first_up[name]
+    up = uptime(seen, name, seen.end)
+    return {
+        "uptime": up,
+        "downtime": seen.end - up,
+        "reliability": 100.0 * up / seen.end,
+        "disconnections": float(len(spans)),
+        "longest_outage": max([before] + [min(b, seen.end) - a for a, b in spans]),
+    }
+
+
+def _crossing(seen: Observed, name: str, second: float) -> float:
+    """The moment, within the second before ``second``, when the reliability fell below 95 %."""
+    low, high = second - 1.0, second
+    if reliability(seen, name, max(low, 1e-9)) < THRESHOLD:
+        return low
+    for _ in range(40):
+        middle = (low + high) / 2
+        if reliability(seen, name, middle) < THRESHOLD:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _scale(seen: Observed) -> float:
+    return seen.outages["flappy"][0][0] / 1000.0
+
+
+def _open_outage(seen: Observed, name: str, at: float) -> tuple[float, float] | None:
+    return next(((a, b) for a, b in seen.outages[name] if a <= at < b), None)
+
+
+def _counted_to_last_change(seen: Observed, name: str, at: float, value: float) -> bool:
+    changes = [seen.first_up[name]] + [t for span in seen.outages[name] for t in span]
+    last = max((t for t in changes if t <= at), default=0.0)
+    return abs(value - uptime(seen, name, last)) <= 0.5
+
+
+def _since_first_up(seen: Observed, name: str, at: float) -> float:
+    start = seen.first_up[name]
+    return 100.0 * uptime(seen, name, at) / (at - start) if at > start else 100.0
+
+
+def _by_events(seen: Observed, name: str, at: float) -> float:
+    ups = 1 + sum(1 for _, b in seen.outages[name] if b <= at)
+    downs = sum(1 for a, _ in seen.outages[name] if a <= at)
+    return 100.0 * ups / (ups + downs)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

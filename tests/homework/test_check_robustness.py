@@ -1,0 +1,134 @@
+"""Whatever the student's code does, a check answers within seconds with a clear message,
+and leaves the kernel as it found it."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+from homework_solutions import namespace, source
+
+from lessonlib.homework.checks import grade
+
+CLIENT = """
+import asyncio
+
+class FeedClient:
+    def __init__(self, connect, symbol, on_price, log_state):
+        self.connect, self.log_state = connect, log_state
+
+    async def run(self):
+{body}
+"""
+
+
+def client(body: str) -> dict:
+    indented = "\n".join("        " + line for line in body.strip().splitlines())
+    return namespace(CLIENT.format(body=indented))
+
+
+def failures(report) -> str:
+    return " | ".join(c.actual for c in report.failed()) + " | " + " | ".join(report.notes)
+
+
+def test_an_empty_notebook_is_told_what_is_missing() -> None:
+    report = grade("task1", {})
+    assert report.points == 0
+    assert all("there is no `FeedClient` yet" in c.actual for c in report.checks)
+
+
+def test_the_starter_code_is_reported_as_not_done_yet() -> None:
+    report = grade("task1", client("raise NotImplementedError"))
+    assert report.points == 0
+    assert "not done yet" in failures(report)
+
+
+def test_a_run_that_is_not_async_is_named() -> None:
+    code = CLIENT.format(body="        pass").replace("async def run", "def run")
+    report = grade("task1", namespace(code))
+    assert "`FeedClient.run` must be `async def`" in failures(report)
+
+
+def test_a_constructor_that_raises_is_reported_with_its_line() -> None:
+    code = CLIENT.format(body="        pass").replace(
+        "self.connect, self.log_state = connect, log_state", "raise ValueError('bad symbol')"
+    )
+    report = grade("task1", namespace(code))
+    assert "raised ValueError: bad symbol" in failures(report)
+    assert "raise ValueError('bad symbol')" in failures(report)
+
+
+def test_code_that_never_awaits_is_stopped_and_named() -> None:
+    started = time.perf_counter()
+    report = grade("task1", client("while True:\n    pass"))
+    assert time.perf_counter() - started < 10.0
+    assert report.points == 0
+    assert "never awaiting" in failures(report) or "busy" in failures(report)
+    time.sleep(0.001)  # the real time.sleep is back
+    assert time.sleep.__module__ == "time"
+
+
+def test_code_that_spins_through_await_is_stopped_and_named() -> None:
+    started = time.perf_counter()
+    report = grade("task1", client("while True:\n    await asyncio.sleep(0)"))
+    assert time.perf_counter() - started < 8.0
+    assert "ran out of real time" in failures(report)
+
+
+def test_time_sleep_is_caught_without_blocking() -> None:
+    started = time.perf_counter()
+    report = grade("task1", client("import time\nwhile True:\n    time.sleep(30)"))
+    assert time.perf_counter() - started < 2.0
+    assert "time.sleep(30) blocks the event loop" in failures(report)
+
+
+def test_megabytes_of_printing_cost_nothing_and_are_noted() -> None:
+    report = grade(
+        "task1", client("while True:\n    print('x' * 1_000_000)\n    await asyncio.sleep(1)")
+    )
+    assert report.real_seconds < 3.0
+    assert "characters during the check" in failures(report)
+    assert sys.stdout.write.__self__ is not None  # stdout is the test's own again
+
+
+def test_code_that_refuses_to_be_cancelled_is_noted() -> None:
+    body = """
+while True:
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        pass
+"""
+    report = grade("task1", client(body))
+    assert report.real_seconds < 8.0
+    assert "did not stop when cancelled" in failures(report)
+
+
+def test_a_log_state_of_the_wrong_type_is_named() -> None:
+    report = grade(
+        "task1", client("self.log_state(5)\nawait self.connect()\nawait asyncio.sleep(9999)")
+    )
+    assert "log_state(5): the states are" in failures(report)
+
+
+def test_a_wrong_return_type_is_named() -> None:
+    code = source("task4_reference").replace(
+        "        watched = at - self.start\n", "        return '99 %'\n        watched = 0\n"
+    )
+    report = grade("task4", namespace(code))
+    assert "returned '99 %', not a percentage" in failures(report)
+
+
+@pytest.mark.parametrize("task", ["task1", "task2", "task3", "task4"])
+def test_the_graded_seed_differs_from_the_public_one(
+    task: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    public = grade(task, {}).seed
+    monkeypatch.setenv("RECONNECT_LAB_GRADING_SEED", "777")
+    assert grade(task, {}).seed != public
+
+
+def test_an_unknown_task_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="task must be one of task1, task2, task3, task4"):
+        grade("task9", {})

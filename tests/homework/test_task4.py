@@ -1,0 +1,157 @@
+"""Task 4's check: full marks for correct solutions, and each typical mistake named."""
+
+from __future__ import annotations
+
+import pytest
+from homework_solutions import Mistake, assert_named, namespace, source
+
+from lessonlib.homework import task4
+from lessonlib.homework.checks import grade
+
+REFERENCE = source("task4_reference")
+
+JUDGE = """\
+            if not health.alerted and value < THRESHOLD:
+                health.alerted = True
+                self.on_alert(name, value)
+            elif health.alerted and value >= RECOVERED:
+                health.alerted = False
+"""
+
+MISTAKES = [
+    Mistake(
+        "reliability counted from events instead of time",
+        "reliability in percent of time",
+        "from events",
+        (
+            (
+                "        watched = at - self.start\n"
+                "        return 100.0 * self.uptime(exchange, at)",
+                "        health = self.exchanges[exchange]\n"
+                "        ups = health.disconnections + (1 if health.connected else 0)\n"
+                "        return 100.0 * ups / max(1, ups + health.disconnections)\n"
+                "        watched = at - self.start\n"
+                "        return 100.0 * self.uptime(exchange, at)",
+            ),
+        ),
+    ),
+    Mistake(
+        "an alert that flaps",
+        "the alert does not flap",
+        "flaps",
+        (("RECOVERED = 97.0", "RECOVERED = THRESHOLD"),),
+    ),
+    Mistake(
+        "an alert on every check while below 95 %",
+        "the alert does not flap",
+        "flaps",
+        (
+            (
+                JUDGE,
+                "            if value < THRESHOLD:\n                self.on_alert(name, value)\n",
+            ),
+        ),
+    ),
+    Mistake(
+        "an alert never raised again after a recovery",
+        "a new alert after a recovery",
+        "not alerted again",
+        ((JUDGE, JUDGE.replace("health.alerted = False", "pass")),),
+    ),
+    Mistake(
+        "judged only when a connection changes",
+        "an alert when an exchange falls below 95 %",
+        "judge on every check()",
+        (
+            (
+                "        self.exchanges[exchange].change(connected, at)\n        self.check(at)\n",
+                "        self.exchanges[exchange].change(connected, at)\n        self.judge(at)\n",
+            ),
+            (
+                "    def check(self, at):\n",
+                "    def check(self, at):\n        pass\n\n    def judge(self, at):\n",
+            ),
+        ),
+    ),
+    Mistake(
+        "the time before the first connection ignored",
+        "reliability in percent of time",
+        "before its first connection",
+        (
+            (
+                "        watched = at - self.start\n",
+                "        first = self.exchanges[exchange].first_up\n"
+                "        watched = at - (first if first is not None else at)\n",
+            ),
+            (
+                "        self.alerted = False\n",
+                "        self.alerted = False\n        self.first_up = None\n",
+            ),
+            (
+                "        if connected == self.connected:\n            return\n",
+                "        if connected == self.connected:\n            return\n"
+                "        if connected and self.first_up is None:\n            self.first_up = at\n",
+            ),
+        ),
+    ),
+    Mistake(
+        "the current connection not counted until it ends",
+        "uptime",
+        "current connection",
+        (
+            (
+                "        return self.up_before + (at - self.since if self.connected else 0.0)",
+                "        return self.up_before",
+            ),
+        ),
+    ),
+    Mistake(
+        "reliability as a fraction",
+        "reliability in percent of time",
+        "not a percent",
+        (
+            (
+                "        return 100.0 * self.uptime(exchange, at) / watched",
+                "        return self.uptime(exchange, at) / watched",
+            ),
+        ),
+    ),
+    Mistake(
+        "alerts in the first minute",
+        "no false alerts",
+        "before a minute",
+        (("MIN_OBSERVED = 60.0", "MIN_OBSERVED = 0.0"),),
+    ),
+    Mistake(
+        "a summary without the longest outage",
+        "a summary of every metric",
+        "longest_outage",
+        (('                "longest_outage": max(health.longest_outage, outage),\n', ""),),
+    ),
+]
+
+
+def test_the_reference_solution_gets_full_marks() -> None:
+    report = grade("task4", namespace(REFERENCE))
+    assert report.points == report.max_points == 10, str(report)
+    assert report.real_seconds < 2.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_differently_built_solution_gets_full_marks_on_any_seed(seed: int) -> None:
+    report = grade("task4", namespace(source("task4_alternative")), seed=seed)
+    assert report.points == report.max_points, str(report)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=str)
+def test_each_mistake_loses_points_with_a_message_that_names_it(mistake: Mistake) -> None:
+    assert_named(mistake, grade("task4", namespace(mistake.code(REFERENCE))))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_every_allowed_recovery_level_expects_the_same_alerts(seed: int) -> None:
+    seen = task4._script(seed)
+    low, high = task4.RECOVERY_LEVELS
+    assert task4.expected_alerts(seen, low) == task4.expected_alerts(seen, high)
+    flapping = task4.expected_alerts(seen, task4.THRESHOLD)
+    assert len([n for _, n in flapping if n == "flappy"]) >= 4  # the scenario can catch flaps
