@@ -2,8 +2,9 @@
 gateway), and ready-made price streams so that task 3 is about the breaker, not the feed.
 
 In a check the venues are scripted in virtual time; live, `practice_venue` reaches a practice
-exchange: prices over its WebSocket, and each order a ``ping`` answered by ``pong`` within a
-second on an order connection of its own, so an instructor's faults make orders fail for real.
+exchange: prices over its WebSocket, and each order a ``ping`` that must be answered by
+``pong`` within a quarter of a second on an order connection of its own, so that an
+instructor's faults (a stall, a latency, a drop) make orders fail for real.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..feed.client import PriceFeedClient
 from ..feed.state import PriceUpdate
 from ..feed.transport import Connection, shut
 
-ORDER_TIMEOUT = 1.0
+ORDER_TIMEOUT = 0.25
 
 
 class OrderFailed(Exception):

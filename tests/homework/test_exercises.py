@@ -1,0 +1,60 @@
+"""Each homework notebook with its reference solution typed into the solution cell runs top
+to bottom, and its check cell shows full marks. (As shipped, each runs in test_notebooks.)"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from homework_solutions import source
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+EXERCISES = {
+    "task1": "01_basic_reconnect.ipynb",
+    "task2": "02_restoring_subscriptions.ipynb",
+    "task3": "03_trading_with_a_breaker.ipynb",
+    "task4": "04_health_monitor.ipynb",
+}
+ARTIFACTS = ROOT / "artifacts" / "notebooks"
+
+
+def tagged(notebook: nbformat.NotebookNode, tag: str) -> list[nbformat.NotebookNode]:
+    return [c for c in notebook.cells if tag in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("task", EXERCISES)
+def test_the_notebook_has_one_solution_cell_one_check_cell_and_knows_its_task(task: str) -> None:
+    notebook = nbformat.read(ROOT / "exercises" / EXERCISES[task], as_version=4)
+    assert notebook.metadata["reconnect_lab"]["task"] == task
+    (solution,) = tagged(notebook, "solution")
+    assert "raise NotImplementedError" in solution.source
+    (check,) = tagged(notebook, "check")
+    assert check.source.strip() == f'check("{task}")'
+
+
+@pytest.mark.parametrize("task", EXERCISES)
+def test_with_the_reference_solution_the_check_cell_shows_full_marks(task: str) -> None:
+    path = ROOT / "exercises" / EXERCISES[task]
+    notebook = nbformat.read(path, as_version=4)
+    tagged(notebook, "solution")[0].source = source(f"{task}_reference")
+    client = NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=60,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute(env={**os.environ, "RECONNECT_LAB_HEADLESS": "1"})
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, ARTIFACTS / f"solved_{path.name}")
+    outputs = tagged(notebook, "check")[0].outputs
+    text = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    points = re.search(r"(\d+) / (\d+) points", text)
+    assert points and points[1] == points[2], text
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert f'data-points="{points[1]}" data-max-points="{points[2]}"' in html
