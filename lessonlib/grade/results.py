@@ -1,0 +1,132 @@
+"""What grading writes: the CSV (a row per student and task), a feedback file per student,
+and Gradescope's ``results.json``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..homework.checks import TASKS
+from .submissions import Submission
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How grading one submission went."""
+
+    submission: Submission
+    status: str
+    report: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def points(self) -> float:
+        return float(self.report["points"]) if self.report else 0.0
+
+    @property
+    def max_points(self) -> float | None:
+        if self.report:
+            return float(self.report["max_points"])
+        task = TASKS.get(self.submission.task or "")
+        return sum(c.max_points for c in task.CHECKS) if task else None
+
+
+def write_csv(outcomes: list[Outcome], path: Path, seed: int) -> None:
+    """One row per student and task: points, maximum, status, and each sub-check's points."""
+    checks: dict[str, None] = {}
+    for outcome in outcomes:
+        for check in (outcome.report or {}).get("checks", []):
+            checks[f"{outcome.report['task']}: {check['name']}"] = None
+    columns = ["student", "task", "points", "max_points", "status", "notebook", "seconds", "seed"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, [*columns, *checks])
+        writer.writeheader()
+        for outcome in sorted(outcomes, key=_order):
+            row: dict[str, Any] = {
+                "student": outcome.submission.student,
+                "task": outcome.submission.task or "",
+                "points": f"{outcome.points:g}",
+                "max_points": "" if outcome.max_points is None else f"{outcome.max_points:g}",
+                "status": outcome.status,
+                "notebook": str(outcome.submission.path),
+                "seconds": f"{outcome.seconds:.1f}",
+                "seed": seed,
+            }
+            for check in (outcome.report or {}).get("checks", []):
+                row[f"{outcome.report['task']}: {check['name']}"] = f"{check['points']:g}"
+            writer.writerow(row)
+
+
+def write_feedback(outcomes: list[Outcome], folder: Path) -> list[Path]:
+    """A Markdown file per student: every task's report, and what went wrong in their cells."""
+    by_student: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_student[outcome.submission.student].append(outcome)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for student, mine in sorted(by_student.items()):
+        lines = [f"# Feedback for {student}", ""]
+        for outcome in sorted(mine, key=_order):
+            task = outcome.submission.task or "unknown task"
+            lines += [f"## {task}: {outcome.submission.path.name}", "", f"Status: {outcome.status}"]
+            if outcome.report:
+                lines += ["", "```", outcome.report["text"], "```"]
+            if outcome.errors:
+                lines += ["", "Errors raised by cells of the notebook:", ""]
+                lines += [f"- {error}" for error in outcome.errors]
+            lines.append("")
+        path = folder / f"{_safe(student)}.md"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def write_gradescope(outcomes: list[Outcome], path: Path) -> None:
+    """Gradescope's results.json for one student's submission."""
+    students = {o.submission.student for o in outcomes}
+    if len(students) > 1:
+        raise ValueError(
+            f"--format gradescope grades one submission at a time, got {len(students)} students"
+        )
+    tests = []
+    for outcome in sorted(outcomes, key=_order):
+        task = outcome.submission.task or outcome.submission.path.name
+        if not outcome.report:
+            tests.append({"name": task, "score": 0, "max_score": 0, "output": outcome.status})
+            continue
+        for check in outcome.report["checks"]:
+            output = (
+                ""
+                if check["passed"]
+                else (f"expected: {check['expected']}\nyour code: {check['actual']}")
+            )
+            tests.append(
+                {
+                    "name": f"{outcome.report['title']}: {check['name']}",
+                    "score": check["points"],
+                    "max_score": check["max_points"],
+                    "status": "passed" if check["passed"] else "failed",
+                    "output": output,
+                }
+            )
+    results = {
+        "score": sum(o.points for o in outcomes),
+        "output": "\n\n".join(o.report["text"] if o.report else o.status for o in outcomes),
+        "tests": tests,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+def _order(outcome: Outcome) -> tuple[str, str]:
+    return (outcome.submission.student, outcome.submission.task or "")
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "student"

@@ -1,0 +1,153 @@
+"""`python -m lessonlib.grade`: a class with every kind of broken submission is graded to
+the end, one CSV row per student and task, a feedback file each."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from homework_solutions import source
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMES = {
+    "task1": "01_basic_reconnect.ipynb",
+    "task3": "03_trading_with_a_breaker.ipynb",
+    "task4": "04_health_monitor.ipynb",
+}
+
+
+def hand_in(folder: Path, student: str, task: str, code: str | None = None, raw: str = "") -> None:
+    """The exercise notebook with ``code`` in its solution cell, or a file holding ``raw``."""
+    path = folder / student / NAMES[task]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if code is None:
+        path.write_text(raw)
+        return
+    notebook = nbformat.read(ROOT / "exercises" / NAMES[task], as_version=4)
+    for cell in notebook.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            cell.source = code
+    nbformat.write(notebook, path)
+
+
+def grade(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lessonlib.grade", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict]:
+    folder = tmp_path_factory.mktemp("submissions")
+    hand_in(folder, "alice", "task1", source("task1_reference"))
+    hand_in(folder, "alice", "task4", source("task4_reference"))
+    hand_in(folder, "bob", "task1", source("task1_reference").replace("= 30.0", "= 60.0"))
+    hand_in(folder, "carol", "task1", "class FeedClient(:\n    pass")
+    hand_in(folder, "dave", "task4", "while True:\n    pass")
+    hand_in(folder, "eve", "task3", "import os\nos._exit(1)")
+    hand_in(folder, "frank", "task4", raw="{not json")
+    hand_in(folder, "grace", "task1", raw="")
+    deaf = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(600)"
+    hand_in(folder, "ivan", "task3", deaf)
+    stray = folder / "judy" / "my_notes.ipynb"
+    stray.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), stray)
+    out = folder.parent / "grades" / "grades.csv"
+    done = grade(
+        str(folder), "--out", str(out), "--cell-timeout", "3", "--timeout", "20", "--seed", "4242"
+    )
+    assert done.returncode == 0, done.stderr
+    with out.open() as file:
+        rows = {(row["student"], row["task"]): row for row in csv.DictReader(file)}
+    return out, done.stdout, rows
+
+
+def test_every_submission_gets_a_row_and_the_batch_finishes(graded_class) -> None:
+    _, printed, rows = graded_class
+    assert len(rows) == 10
+    assert "5 of 10 notebooks graded in" in printed
+    assert "not graded:" in printed and "seed 4242" in printed
+
+
+def test_correct_solutions_get_full_marks_on_the_grading_seed(graded_class) -> None:
+    _, _, rows = graded_class
+    for task, points in (("task1", "12"), ("task4", "10")):
+        row = rows["alice", task]
+        assert (row["points"], row["max_points"], row["status"]) == (points, points, "graded")
+    assert row["seed"] == "4242"
+
+
+def test_a_wrong_solution_loses_the_right_points_with_each_sub_check_in_its_columns(
+    graded_class,
+) -> None:
+    _, _, rows = graded_class
+    bob = rows["bob", "task1"]
+    assert int(bob["points"]) <= 10
+    assert bob["task1: the waits are capped at 30 s"] == "0"
+    assert bob["task1: backoff reset after a healthy spell"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("student", "task", "status"),
+    [
+        ("carol", "task1", "graded"),
+        ("dave", "task4", "graded"),
+        ("eve", "task3", "the kernel died"),
+        ("frank", "task4", "not a notebook"),
+        ("grace", "task1", "not a notebook"),
+        ("ivan", "task3", "over the time limit of 20 s"),
+        ("judy", "", "no homework task found"),
+    ],
+)
+def test_a_broken_submission_gets_a_row_saying_what_happened(
+    graded_class, student: str, task: str, status: str
+) -> None:
+    _, _, rows = graded_class
+    row = rows[student, task]
+    assert row["status"].startswith(status), row
+    assert row["points"] == "0"
+
+
+def test_each_student_gets_feedback_that_names_what_went_wrong(graded_class) -> None:
+    out, _, _ = graded_class
+    feedback = out.parent / "feedback"
+    assert len(list(feedback.glob("*.md"))) == 9
+    bob = (feedback / "bob.md").read_text()
+    assert "cap above 30 s" in bob and "/ 12 points" in bob
+    carol = (feedback / "carol.md").read_text()
+    assert "SyntaxError" in carol and "there is no `FeedClient` yet" in carol
+    dave = (feedback / "dave.md").read_text()
+    assert "ran longer than 3 s and was stopped" in dave
+
+
+def test_gradescope_results_for_one_submission(tmp_path: Path) -> None:
+    hand_in(tmp_path / "in", "alice", "task4", source("task4_reference"))
+    out = tmp_path / "results" / "grades.csv"
+    done = grade(str(tmp_path / "in"), "--out", str(out), "--format", "gradescope")
+    assert done.returncode == 0, done.stderr
+    results = json.loads((out.parent / "results.json").read_text())
+    assert results["score"] == 10
+    assert len(results["tests"]) == 7
+    assert all(t["score"] == t["max_score"] for t in results["tests"])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["no/such/folder", "--out", "x.csv"], "no such file or folder: 'no/such/folder'"),
+        (["exercises", "--out", "x.csv", "--workers", "0"], "--workers must be greater than 0"),
+    ],
+)
+def test_bad_arguments_are_named(arguments: list[str], message: str) -> None:
+    done = grade(*arguments)
+    assert done.returncode == 2
+    assert message in done.stderr
