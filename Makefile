@@ -35,7 +35,7 @@ lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and not
 	$(BIN)/ruff format --check lessonlib tests bench notebooks exercises
 
 test: lint  ## create .venv if needed, install, run ruff and the whole test suite
-	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-installed  ## run every benchmark (figures are ratios to a same-run baseline)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

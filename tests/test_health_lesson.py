@@ -62,6 +62,9 @@ def test_the_live_dashboard_shows_an_alert_and_its_recovery() -> None:
                 during = dashboard.table.value + dashboard.alerts.value
                 exchange.heal()
                 await asyncio.wait_for(alerts[False].wait(), 10)
+                drawn = dashboard.frames_drawn
+                while dashboard.frames_drawn < drawn + 2:  # a frame drawn after the recovery
+                    await asyncio.sleep(0.01)
                 await dashboard.stop()
                 return during, dashboard.alerts.value, dashboard.table.value
 

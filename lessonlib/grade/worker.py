@@ -2,15 +2,16 @@
 TASK``. Prints one JSON object; the parent kills the process (and its kernel) if it overruns.
 
 The student's cells run in a fresh kernel, errors allowed and a cell that runs too long
-interrupted, so that whatever can be graded is. The check cells are skipped (the grader runs
-its own), and so are the "try it live" cells, which spend seconds of real time on sockets.
-Then one more cell grades the task on the grading seed.
+interrupted, so that whatever can be graded is. The "try it live" cells are skipped (they spend
+seconds of real time on sockets), unless a student wrote definitions into one. Then one more
+cell grades the task on the grading seed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ from nbclient.exceptions import DeadKernelError
 
 from ..headless import VARIABLE as HEADLESS
 from ..homework.grading import MIME
-from .submissions import CHECK_CALL
 
 GRADING_CELL = """\
 from lessonlib.homework.grading import record as _reconnect_lab_record
@@ -68,13 +68,14 @@ def grade(path: Path, task: str, cell_timeout: float) -> dict[str, Any]:
     return {"status": status, "report": report, "errors": errors}
 
 
-SKIPPED_TAGS = {"check", "live"}
+DEFINES = re.compile(r"^(async def|def|class) ", re.MULTILINE)
 
 
 def _skipped(cell: Any) -> bool:
-    return cell.cell_type == "code" and (
-        bool(SKIPPED_TAGS & set(cell.metadata.get("tags", [])))
-        or CHECK_CALL.search(cell.source) is not None
+    return (
+        cell.cell_type == "code"
+        and "live" in cell.metadata.get("tags", [])
+        and not DEFINES.search(cell.source)
     )
 
 

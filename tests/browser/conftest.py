@@ -21,21 +21,17 @@ sync_api = pytest.importorskip(
 )
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture
+def page() -> Iterator[object]:
+    """A Chromium page. Playwright's sync API keeps an event loop running on this thread while
+    it is open, so it is opened and closed around each test: the other tests in this process
+    call asyncio.run()."""
     with sync_api.sync_playwright() as playwright:
         args = ["--no-sandbox"] if os.geteuid() == 0 else []
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield chromium
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        yield page
         chromium.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ import pytest
 from homework_solutions import source
 
 ROOT = Path(__file__).resolve().parents[2]
+# The class is graded once, by one test process: the fixture is module-wide.
+pytestmark = pytest.mark.xdist_group("grading a class")
 NAMES = {
     "task1": "01_basic_reconnect.ipynb",
     "task3": "03_trading_with_a_breaker.ipynb",
@@ -52,6 +54,8 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, d
     hand_in(folder, "alice", "task4", source("task4_reference"))
     hand_in(folder, "bob", "task1", source("task1_reference").replace("= 30.0", "= 60.0"))
     hand_in(folder, "carol", "task1", "class FeedClient(:\n    pass")
+    checked_in_place = source("task1_reference") + '\ncheck("task1")\n'
+    hand_in(folder, "heidi", "task1", checked_in_place)
     hand_in(folder, "dave", "task4", "while True:\n    pass")
     hand_in(folder, "eve", "task3", "import os\nos._exit(1)")
     hand_in(folder, "frank", "task4", raw="{not json")
@@ -73,15 +77,17 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, d
 
 def test_every_submission_gets_a_row_and_the_batch_finishes(graded_class) -> None:
     _, printed, rows = graded_class
-    assert len(rows) == 10
-    assert "5 of 10 notebooks graded in" in printed
+    assert len(rows) == 11
+    assert "6 of 11 notebooks graded in" in printed
     assert "not graded:" in printed and "seed 4242" in printed
 
 
 def test_correct_solutions_get_full_marks_on_the_grading_seed(graded_class) -> None:
     _, _, rows = graded_class
-    for task, points in (("task1", "12"), ("task4", "10")):
-        row = rows["alice", task]
+    for student, task, points in (("alice", "task1", "12"), ("alice", "task4", "10")) + (
+        ("heidi", "task1", "12"),  # the check called in the solution's own cell
+    ):
+        row = rows[student, task]
         assert (row["points"], row["max_points"], row["status"]) == (points, points, "graded")
     assert row["seed"] == "4242"
 
@@ -115,12 +121,14 @@ def test_a_broken_submission_gets_a_row_saying_what_happened(
     row = rows[student, task]
     assert row["status"].startswith(status), row
     assert row["points"] == "0"
+    if student == "carol":
+        assert "SyntaxError" in row["errors"]
 
 
 def test_each_student_gets_feedback_that_names_what_went_wrong(graded_class) -> None:
     out, _, _ = graded_class
     feedback = out.parent / "feedback"
-    assert len(list(feedback.glob("*.md"))) == 9
+    assert len(list(feedback.glob("*.md"))) == 10
     bob = (feedback / "bob.md").read_text()
     assert "cap above 30 s" in bob and "/ 12 points" in bob
     carol = (feedback / "carol.md").read_text()
