@@ -60,7 +60,6 @@ class Network:
         self.attempts: list[Attempt] = []
         self.wires: list[Wire] = []
         self.flooded_at: float | None = None
-        self.bad_sends: list[str] = []
         self._on_flood = on_flood
         self._opened = asyncio.Event()
 
@@ -158,9 +157,6 @@ class WatchedConnection:
 
     async def send(self, message: Any) -> None:
         if isinstance(message, dict):
-            self._network.bad_sends.append(
-                "send() got a dict; send text: ws.send(json.dumps(message))"
-            )
             raise TypeError("send() takes a str (json.dumps your message), not a dict")
         try:
             request = json.loads(message)

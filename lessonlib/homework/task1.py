@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..exchange.memory import InMemoryExchange
-from .harness import Ending, Scenario, StudentTask, construct, find_class
-from .network import Attempt, Network, Wire
+from .harness import Scenario, construct, find_class
+from .network import Attempt
 from .report import Check
 from .sandbox import BlockingCall
+from .stage import ClientRecord, Stage
 from .timeline import STATES, collapse, compare_states, expected_states, opened_after, waits
 
 TITLE = "Task 1: basic reconnect"
@@ -33,19 +33,13 @@ SILENCE_LIMIT = 15.0
 
 
 @dataclass(slots=True)
-class Observed:
+class Observed(ClientRecord):
     """Everything the scenario saw; the judgements read only this."""
 
-    attempts: list[Attempt] = field(default_factory=list)
-    wires: list[Wire] = field(default_factory=list)
     logs: list[tuple[float, Any]] = field(default_factory=list)
     prices: list[tuple[float, Any]] = field(default_factory=list)
     marks: dict[str, float] = field(default_factory=dict)
     spell_drops: list[float] = field(default_factory=list)
-    ending: Ending | None = None
-    flooded_at: float | None = None
-    ignored_cancel: bool = False
-    end: float = 0.0
 
 
 def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observed]:
@@ -57,15 +51,6 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
     async def main() -> None:
         rng = random.Random(seed)
         loop = asyncio.get_running_loop()
-        exchange = InMemoryExchange("practice", tick_rate=2.0, seed=seed)
-        await exchange.start()
-        student: StudentTask | None = None
-
-        def stop_flood() -> None:
-            if student is not None:
-                student.stop_now()
-
-        network = Network(exchange, stop_flood)
 
         def log_state(state: Any) -> None:
             seen.logs.append((loop.time(), state))
@@ -73,49 +58,35 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
         def on_price(message: Any) -> None:
             seen.prices.append((loop.time(), message))
 
-        client = construct(client_class, network.connect, SYMBOL, on_price, log_state)
-        student = StudentTask(client.run)
-        student.start()
-
-        async def wait(seconds: float) -> None:
-            await asyncio.sleep(seconds)
-
-        try:
+        async with Stage(seed, seen) as stage:
+            network, exchange = stage.network, stage.exchange
+            stage.play(construct(client_class, network.connect, SYMBOL, on_price, log_state).run)
             await network.wait_opened(0.0, 5.0)
-            await wait(rng.uniform(15, 25) - loop.time())
+            await asyncio.sleep(rng.uniform(15, 25) - loop.time())
             outage = rng.uniform(480, 600)
             seen.marks["outage"] = loop.time()
             network.down = "refused"
             network.drop_all(exchange.drop)
-            await wait(outage / 2)
+            await asyncio.sleep(outage / 2)
             network.down = "503"
-            await wait(outage / 2)
+            await asyncio.sleep(outage / 2)
             network.down = None
             seen.marks["outage_end"] = loop.time()
             await network.wait_opened(loop.time(), 45.0)
             for _ in range(SPELLS):
-                await wait(rng.uniform(60, 90))
+                await asyncio.sleep(rng.uniform(60, 90))
                 seen.spell_drops.append(loop.time())
                 network.refuse_next = 1
                 network.drop_all(exchange.drop)
                 await network.wait_opened(loop.time(), 45.0)
-            await wait(rng.uniform(20, 40))
+            await asyncio.sleep(rng.uniform(20, 40))
             seen.marks["clean_close"] = loop.time()
             network.drop_all(lambda: exchange.close(1001, "going away"))
             await network.wait_opened(loop.time(), 45.0)
-            await wait(rng.uniform(20, 40))
+            await asyncio.sleep(rng.uniform(20, 40))
             seen.marks["stall"] = loop.time()
             exchange.stall(60.0)
-            await wait(75.0)
-        finally:
-            seen.end = loop.time()
-            await student.stop()
-            await exchange.stop()
-            seen.attempts = list(network.attempts)
-            seen.wires = list(network.wires)
-            seen.ending = student.ending
-            seen.flooded_at = network.flooded_at
-            seen.ignored_cancel = student.ignored_cancel
+            await asyncio.sleep(75.0)
 
     return main, seen
 

@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..exchange.memory import InMemoryExchange
-from .harness import Ending, Scenario, StudentTask, construct, explain, find_class, maybe_await
-from .network import Attempt, Network, Wire
+from .harness import Scenario, construct, explain, find_class, maybe_await
+from .network import Wire
 from .report import Check
+from .stage import ClientRecord, Stage
 from .timeline import opened_after
 
 TITLE = "Task 2: restoring subscriptions"
@@ -32,11 +32,9 @@ CALL_LIMIT = 2.0  # seconds a subscribe() or unsubscribe() call may take
 
 
 @dataclass(slots=True)
-class Observed:
+class Observed(ClientRecord):
     """What the scenario saw, and what it wanted at each moment."""
 
-    attempts: list[Attempt] = field(default_factory=list)
-    wires: list[Wire] = field(default_factory=list)
     prices: list[tuple[float, Any]] = field(default_factory=list)
     rejected: list[tuple[float, Any, Any]] = field(default_factory=list)
     wanted: list[tuple[float, frozenset[str]]] = field(default_factory=list)
@@ -46,10 +44,6 @@ class Observed:
     call_problems: list[str] = field(default_factory=list)
     listed: dict[str, Any] = field(default_factory=dict)  # `subscriptions` read at moments
     drops: list[float] = field(default_factory=list)
-    ending: Ending | None = None
-    flooded_at: float | None = None
-    ignored_cancel: bool = False
-    end: float = 0.0
 
     def wanted_at(self, moment: float) -> frozenset[str]:
         current: frozenset[str] = frozenset()
@@ -70,15 +64,6 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
         loop = asyncio.get_running_loop()
         seen.unknown = rng.choice(UNKNOWN)
         seen.removed = rng.choice(FIRST)
-        exchange = InMemoryExchange("practice", tick_rate=2.0, seed=seed)
-        await exchange.start()
-        student: StudentTask | None = None
-
-        def stop_flood() -> None:
-            if student is not None:
-                student.stop_now()
-
-        network = Network(exchange, stop_flood)
 
         def on_price(message: Any) -> None:
             seen.prices.append((loop.time(), message))
@@ -89,54 +74,54 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
         def log_state(state: Any) -> None:
             pass
 
-        client = construct(client_class, network.connect, on_price, on_rejected, log_state)
-        wanted: set[str] = set()
+        async with Stage(seed, seen) as stage:
+            network, exchange = stage.network, stage.exchange
+            client = construct(client_class, network.connect, on_price, on_rejected, log_state)
+            wanted: set[str] = set()
 
-        async def call(method: str, symbol: str) -> None:
-            if method == "subscribe":
-                wanted.add(symbol)
-            else:
-                wanted.discard(symbol)
-            seen.wanted.append((loop.time(), frozenset(wanted - {seen.unknown})))
-            try:
-                async with asyncio.timeout(CALL_LIMIT):
-                    await maybe_await(getattr(client, method)(symbol))
-            except TimeoutError:
-                seen.call_problems.append(
-                    f"{method}({symbol!r}) at {loop.time():.1f} s did not return within "
-                    f"{CALL_LIMIT:g} s"
-                )
-            except Exception as error:
-                seen.call_problems.append(
-                    f"{method}({symbol!r}) at {loop.time():.1f} s raised {explain(error)}"
-                )
+            async def call(method: str, symbol: str) -> None:
+                if method == "subscribe":
+                    wanted.add(symbol)
+                else:
+                    wanted.discard(symbol)
+                seen.wanted.append((loop.time(), frozenset(wanted - {seen.unknown})))
+                try:
+                    async with asyncio.timeout(CALL_LIMIT):
+                        await maybe_await(getattr(client, method)(symbol))
+                except TimeoutError:
+                    seen.call_problems.append(
+                        f"{method}({symbol!r}) at {loop.time():.1f} s did not return within "
+                        f"{CALL_LIMIT:g} s"
+                    )
+                except Exception as error:
+                    seen.call_problems.append(
+                        f"{method}({symbol!r}) at {loop.time():.1f} s raised {explain(error)}"
+                    )
 
-        def read_list(moment: str) -> None:
-            try:
-                value = client.subscriptions
-                value = value() if callable(value) else value
-                seen.listed[moment] = sorted(value) if not isinstance(value, str) else value
-            except Exception as error:
-                seen.listed[moment] = f"reading it raised {explain(error)}"
+            def read_list(moment: str) -> None:
+                try:
+                    value = client.subscriptions
+                    value = value() if callable(value) else value
+                    seen.listed[moment] = sorted(value) if not isinstance(value, str) else value
+                except Exception as error:
+                    seen.listed[moment] = f"reading it raised {explain(error)}"
 
-        async def drop(outage: float, during: Any = None) -> None:
-            seen.drops.append(loop.time())
-            network.down = "refused"
-            network.drop_all(exchange.drop)
-            if during is not None:
-                await asyncio.sleep(outage / 2)
-                await during()
-                await asyncio.sleep(outage / 2)
-            else:
-                await asyncio.sleep(outage)
-            network.down = None
-            await network.wait_opened(loop.time(), 45.0)
+            async def drop(outage: float, during: Any = None) -> None:
+                seen.drops.append(loop.time())
+                network.down = "refused"
+                network.drop_all(exchange.drop)
+                if during is not None:
+                    await asyncio.sleep(outage / 2)
+                    await during()
+                    await asyncio.sleep(outage / 2)
+                else:
+                    await asyncio.sleep(outage)
+                network.down = None
+                await network.wait_opened(loop.time(), 45.0)
 
-        for symbol in FIRST:
-            await call("subscribe", symbol)
-        student = StudentTask(client.run)
-        student.start()
-        try:
+            for symbol in FIRST:
+                await call("subscribe", symbol)
+            stage.play(client.run)
             await network.wait_opened(0.0, 5.0)
             await asyncio.sleep(rng.uniform(5, 10))
             seen.marks["added"] = loop.time()
@@ -164,15 +149,6 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             await drop(rng.uniform(1, 3))
             await asyncio.sleep(rng.uniform(15, 25))
             read_list("at the end")
-        finally:
-            seen.end = loop.time()
-            await student.stop()
-            await exchange.stop()
-            seen.attempts = list(network.attempts)
-            seen.wires = list(network.wires)
-            seen.ending = student.ending
-            seen.flooded_at = network.flooded_at
-            seen.ignored_cancel = student.ignored_cancel
 
     return main, seen
 

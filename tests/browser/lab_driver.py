@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -60,7 +61,12 @@ def jupyterlab(workdir: Path, *, headless: bool) -> Iterator[Lab]:
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     port = free_port()
-    env = os.environ | {"JUPYTERLAB_SETTINGS_DIR": str(workdir / "settings")}
+    # Settings and workspaces of its own: servers running side by side must not reopen each
+    # other's notebooks.
+    env = os.environ | {
+        "JUPYTERLAB_SETTINGS_DIR": str(workdir / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(workdir / "workspaces"),
+    }
     env.pop("RECONNECT_LAB_HEADLESS", None)
     if headless:
         env["RECONNECT_LAB_HEADLESS"] = "1"
@@ -105,11 +111,14 @@ def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
     raise TimeoutError("JupyterLab did not start within 60 s")
 
 
-ALL_RAN = """() => {
-    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+KERNEL_IDLE = re.compile(r"Python 3 \(ipykernel\) \| Idle")
+
+ALL_RAN = f"""() => {{
+    const prompts = [...document.querySelectorAll('{CURRENT} .jp-CodeCell .jp-InputPrompt')]
         .map(e => e.textContent.trim());
     return prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
-}"""
+}}"""
 
 WIDGET_AS_TEXT = r"""() => [...document.querySelectorAll('.jp-OutputArea-output')]
     .map(e => e.textContent.trim())
@@ -130,11 +139,26 @@ class Notebook:
         self.path = path
         page.goto(f"{lab.base}/lab/tree/{path}?token={TOKEN}&reset")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-        self.wait_idle()
+        self.wait_for_kernel()
+
+    def wait_for_kernel(self, timeout: float = 90) -> None:
+        """Until the kernel is started and idle, as the status bar shows it; a "Select
+        Kernel" dialog (a kernel slow to start on a loaded machine) is answered as a student
+        would, with the notebook's own kernel."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dialog = self.page.locator(".jp-Dialog", has_text="Select Kernel")
+            if dialog.count():
+                dialog.locator("button", has_text="Select").click()
+            if self.page.get_by_text(KERNEL_IDLE).count():
+                return
+            self.page.wait_for_timeout(200)
+        raise TimeoutError(f"{self.path}: the kernel was not idle within {timeout:g} s")
 
     def wait_idle(self, timeout: float = 90) -> None:
         self.page.wait_for_selector(
-            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout * 1000
+            f"{CURRENT} .jp-Notebook-ExecutionIndicator[data-status='idle']",
+            timeout=timeout * 1000,
         )
 
     def menu(self, *items: str) -> None:
@@ -145,8 +169,12 @@ class Notebook:
 
     def run_all(self, timeout: float = 90) -> None:
         self.menu("Run", "Run All Cells")
-        self.page.wait_for_function(ALL_RAN, timeout=timeout * 1000)
-        self.wait_idle(timeout)
+        try:
+            self.page.wait_for_function(ALL_RAN, timeout=timeout * 1000)
+            self.wait_idle(timeout)
+        except Exception:
+            self.screenshot("FAILED-" + Path(self.path).stem)
+            raise
 
     def cell(self, index: int) -> Locator:
         return self.page.locator(".jp-Notebook .jp-Cell").nth(index)

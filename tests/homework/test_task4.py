@@ -134,7 +134,6 @@ MISTAKES = [
 def test_the_reference_solution_gets_full_marks() -> None:
     report = grade("task4", namespace(REFERENCE))
     assert report.points == report.max_points == 10, str(report)
-    assert report.real_seconds < 2.0
 
 
 @pytest.mark.parametrize("seed", range(6))
