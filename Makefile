@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 LAB_ARGS ?=
 PYTEST_ARGS ?=
-# Tests wait on kernels, sockets and browsers more than on the CPU: four at once on two cores.
+# Tests wait on kernels, sockets and browsers more than on the CPU: four files at once on two
+# cores (a file's tests share one process, so a module's costly fixture is made once).
 JOBS ?= 4
 
 .PHONY: help lab test lint bench clean
@@ -35,7 +36,7 @@ lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and not
 	$(BIN)/ruff format --check lessonlib tests bench notebooks exercises
 
 test: lint  ## create .venv if needed, install, run ruff and the whole test suite
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-installed  ## run every benchmark (figures are ratios to a same-run baseline)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -21,14 +21,6 @@ sync_api = pytest.importorskip(
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One test process drives the browser: one JupyterLab of each kind, one Chromium at a
-    time, while the other processes run the rest of the suite."""
-    for item in items:
-        if "tests/browser/" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture
 def page() -> Iterator[object]:
     """A Chromium page. Playwright's sync API keeps an event loop running on this thread while

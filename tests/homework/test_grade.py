@@ -14,8 +14,6 @@ import pytest
 from homework_solutions import source
 
 ROOT = Path(__file__).resolve().parents[2]
-# The class is graded once, by one test process: the fixture is module-wide.
-pytestmark = pytest.mark.xdist_group("grading a class")
 NAMES = {
     "task1": "01_basic_reconnect.ipynb",
     "task3": "03_trading_with_a_breaker.ipynb",
