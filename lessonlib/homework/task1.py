@@ -30,6 +30,7 @@ SLACK = 0.05  # seconds of tolerance on the cap
 SPELLS = 5
 RESET_LIMIT = 10.0  # the longest wait that still counts as "back near the initial delay"
 SILENCE_LIMIT = 15.0
+GROWTH = 1.5  # the longest wait of an outage against the shortest early one
 
 
 @dataclass(slots=True)
@@ -148,7 +149,7 @@ def _outage_waits(seen: Observed) -> list[float]:
     if start is None or end is None:
         return []
     back = _opened_after(seen, end)
-    return waits(seen.attempts, start, back.at if back else seen.end)[1:]
+    return waits(seen.attempts, start, back.at if back else seen.end)
 
 
 def _no_busy_loop(seen: Observed) -> str | None:
@@ -174,9 +175,11 @@ def _grows(seen: Observed) -> str | None:
     if seen.flooded_at is not None:
         return "the waits could not be measured: the client never waited"
     if len(gaps) < 4:
-        return f"{len(gaps) + 1} attempt(s) in all during a {_outage_length(seen):.0f} s outage"
-    # Robust to any jitter: the longest wait must be well above the shortest early one.
-    if max(gaps) < 3 * min(gaps[:3]):
+        return f"{len(gaps)} attempt(s) in all during a {_outage_length(seen):.0f} s outage"
+    # Robust to any jitter: the longest wait must be well above the shortest of the first
+    # three (an immediate retry, a wait of 0, does not count as one).
+    early = [gap for gap in gaps if gap > 0.001][:3]
+    if not early or max(gaps) < GROWTH * min(early):
         return (
             f"a fixed delay: the waits were {_list(gaps)}; they should grow (×1.5 to ×3 after "
             "each failure) up to the cap"
