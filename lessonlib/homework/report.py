@@ -109,14 +109,17 @@ class Report:
             detail = ""
             if not check.passed:
                 detail = (
-                    f"<div><b>expected:</b> {html.escape(check.expected)}</div>"
+                    f'<div style="margin-top:2px"><b>expected:</b> '
+                    f"{html.escape(check.expected)}</div>"
                     f"<div><b>your code:</b> {html.escape(check.actual)}</div>"
                 )
+            background = "" if check.passed else "background:#fff5f5;"
+            cell = f"padding:3px 8px;vertical-align:top;{background}"
             rows.append(
-                f'<tr><td style="color:{color};font-weight:bold">{mark}</td>'
-                f'<td style="text-align:right;white-space:nowrap">'
+                f'<tr><td style="{cell}color:{color};font-weight:bold">{mark}</td>'
+                f'<td style="{cell}text-align:right;white-space:nowrap">'
                 f"{_points(check.points)} / {_points(check.max_points)}</td>"
-                f'<td style="text-align:left">{html.escape(check.name)}{detail}</td></tr>'
+                f'<td style="{cell}text-align:left">{html.escape(check.name)}{detail}</td></tr>'
             )
         notes = "".join(f"<li>{html.escape(note)}</li>" for note in self.notes)
         total = self.points == self.max_points
