@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import time
 from collections.abc import Mapping
 from types import ModuleType
@@ -57,7 +58,7 @@ def grade(task: str, namespace: Mapping[str, Any], *, seed: int | None = None) -
     result = sandbox.run(main, real_limit=REAL_LIMIT)
     if isinstance(result.error, NotReady):
         return _not_ready(module, task, seed, str(result.error), started)
-    notes = _notes(result, seen)
+    notes = _notes(result, seen) + _borrowed(module, namespace)
     if result.error is not None and not _cut_short(result):
         notes.append(f"the check's scenario stopped early: {explain(result.error)}")
     report = Report(task, module.TITLE, judge(module, seen), notes, seed)
@@ -73,6 +74,27 @@ def judge(module: ModuleType, seen: Any) -> list[SubCheck]:
     if blocked is not None:
         return [check.failed(blocked) for check in module.CHECKS]
     return [check.judge(seen) for check in module.CHECKS]
+
+
+def _borrowed(module: ModuleType, namespace: Mapping[str, Any]) -> list[str]:
+    """A note when the student's classes call into what lessonlib already solves the task with."""
+    found: set[str] = set()
+    for name in module.STUDENT_CLASSES:
+        # Methods, not the class: a class's source is out of reach in a notebook's __main__.
+        for member in vars(namespace.get(name, object)).values():
+            try:
+                source = inspect.getsource(member)
+            except (TypeError, OSError):
+                continue
+            found |= {
+                n for n in module.LIBRARY_SOLUTIONS if re.search(rf"\b{re.escape(n)}\b", source)
+            }
+    if not found:
+        return []
+    return [
+        f"your code uses {', '.join(sorted(found))} from lessonlib, which already solves this "
+        "task: the checks grade what it does, but the homework asks for code of your own"
+    ]
 
 
 def _cut_short(result: sandbox.RunResult) -> bool:

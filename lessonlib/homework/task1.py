@@ -24,6 +24,15 @@ from .stage import ClientRecord, Stage
 from .timeline import STATES, collapse, compare_states, expected_states, opened_after, waits
 
 TITLE = "Task 1: basic reconnect"
+STUDENT_CLASSES = ("FeedClient",)
+# What lessonlib already solves this task with: the homework asks for the student's own.
+LIBRARY_SOLUTIONS = (
+    "PriceFeedClient",
+    "connect_with_retry",
+    "keep_connected",
+    "Backoff",
+    "BackoffPolicy",
+)
 SYMBOL = "BTC/USDT"
 CAP = 30.0
 SLACK = 0.05  # seconds of tolerance on the cap

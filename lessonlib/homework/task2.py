@@ -24,6 +24,9 @@ from .stage import ClientRecord, Stage
 from .timeline import opened_after
 
 TITLE = "Task 2: restoring subscriptions"
+STUDENT_CLASSES = ("SubscriptionClient",)
+# What lessonlib already solves this task with: the homework asks for the student's own.
+LIBRARY_SOLUTIONS = ("PriceFeedClient", "SubscriptionBook", "connect_with_retry", "keep_connected")
 FIRST = ("BTC/USDT", "ETH/USDT")
 ADDED = "SOL/USDT"
 UNKNOWN = ("DOGE/XYZ", "LUNA/USDT", "BTC/EUR")

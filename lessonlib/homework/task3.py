@@ -22,6 +22,9 @@ from .report import Check
 from .venues import OrderFailed, Venue
 
 TITLE = "Task 3: trading with a circuit breaker"
+STUDENT_CLASSES = ("Breaker", "TradingSystem")
+# What lessonlib already solves this task with: the homework asks for the student's own.
+LIBRARY_SOLUTIONS = ("CircuitBreaker", "BreakerConfig", "MultiExchangeManager")
 NAMES = ("alpha", "beta", "gamma")
 SYMBOL = "BTC/USDT"
 MAX_THRESHOLD = 10  # failures after which the breaker must have opened

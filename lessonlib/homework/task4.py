@@ -21,6 +21,9 @@ from .harness import Ending, Scenario, construct, explain, find_class
 from .report import Check
 
 TITLE = "Task 4: health monitor"
+STUDENT_CLASSES = ("HealthMonitor",)
+# What lessonlib already solves this task with: the homework asks for the student's own.
+LIBRARY_SOLUTIONS = ("lessonlib.health", "HealthReport", "HealthDashboard")
 NAMES = ("steady", "flappy", "late")
 THRESHOLD = 95.0
 RECOVERY_LEVELS = (95.5, 98.0)  # any re-arm level in this range gives the same alerts

@@ -132,3 +132,16 @@ def test_the_graded_seed_differs_from_the_public_one(
 def test_an_unknown_task_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="task must be one of task1, task2, task3, task4"):
         grade("task9", {})
+
+
+def test_a_solution_that_calls_the_library_that_solves_the_task_is_told_so() -> None:
+    borrowed = CLIENT.format(
+        body="        from lessonlib.feed import PriceFeedClient\n"
+        "        client = PriceFeedClient(self.connect)\n"
+        "        await asyncio.sleep(3600)"
+    )
+    report = grade("task1", namespace(borrowed))
+    assert any("uses PriceFeedClient from lessonlib" in note for note in report.notes)
+    assert not any(
+        "from lessonlib" in n for n in grade("task1", namespace(source("task1_reference"))).notes
+    )
