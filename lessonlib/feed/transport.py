@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from websockets.asyncio.client import connect as websocket_connect
 
@@ -24,9 +24,12 @@ class Connection(Protocol):
 Connector = Callable[[], Awaitable[Connection]]
 
 
-def websocket_connector(url: str) -> Connector:
-    async def connect() -> Connection:
-        return await websocket_connect(url, max_size=MAX_FRAME, open_timeout=None)
+def websocket_connector(url: str, open_timeout: float | None = None) -> Connector:
+    """A connect function for ``url``: ``await connect()`` opens a connection, and so does
+    ``async with connect() as ws`` (websockets' own connect object, returned as it is)."""
+
+    def connect() -> Any:
+        return websocket_connect(url, max_size=MAX_FRAME, open_timeout=open_timeout)
 
     return connect
 

@@ -85,6 +85,16 @@ class Ending:
         return f"run() stopped at {self.at:.1f} s: {explain(self.error)}"
 
 
+def ended(ending: Ending | None) -> str:
+    """ "; run() stopped at …" when the student's task ended before the check stopped it."""
+    return f"; {ending.describe()}" if ending is not None else ""
+
+
+def not_reached(ending: Ending | None) -> str:
+    """Why a judgement has nothing to judge: the scenario was cut short before that point."""
+    return "the scenario did not get that far" + ended(ending)
+
+
 class StudentTask:
     """Runs ``make()`` (the student's ``run()``) as a task and notes how it ended."""
 

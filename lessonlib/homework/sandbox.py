@@ -47,7 +47,6 @@ class Stuck(BaseException):
 class RunResult:
     """How a sandboxed run ended, and what it printed."""
 
-    value: Any = None
     error: BaseException | None = None
     overtime: bool = False  # the real-time budget ran out and the run was cancelled
     stuck: bool = False  # the code would not yield even to an injected exception
@@ -168,18 +167,15 @@ def run(
     main: Callable[[], Awaitable[Any]],
     *,
     real_limit: float = 3.0,
-    end: float | None = None,
 ) -> RunResult:
-    """Run ``main()`` on a fresh virtual-time loop in a sandbox thread; never hangs.
-
-    ``real_limit`` is the real-time budget; ``end`` the virtual time at which the loop stops.
-    """
+    """Run ``main()`` on a fresh virtual-time loop in a sandbox thread, within ``real_limit``
+    seconds of real time; never hangs."""
     sandbox = _Sandbox()
     result = RunResult()
     main_task: list[asyncio.Task[Any]] = []
 
     # Made here, before the clocks are patched: looptime keeps a real clock for its idle timeout.
-    loop = looptime.new_event_loop(start=0.0, end=end, idle_timeout=1.0, noop_cycles=1)
+    loop = looptime.new_event_loop(start=0.0, idle_timeout=1.0, noop_cycles=1)
     sandbox.loop = loop
 
     def target() -> None:
@@ -188,7 +184,7 @@ def run(
         try:
             task = loop.create_task(_as_coroutine(main))
             main_task.append(task)
-            result.value = loop.run_until_complete(task)
+            loop.run_until_complete(task)
         except BaseException as error:  # everything is reported, nothing escapes the thread
             result.error = error
         finally:

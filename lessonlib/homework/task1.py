@@ -16,8 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .harness import Scenario, construct, find_class
-from .network import Attempt
+from .harness import Scenario, construct, ended, find_class, not_reached
 from .report import Check
 from .sandbox import BlockingCall
 from .stage import ClientRecord, Stage
@@ -107,7 +106,7 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
 def _first_connection(seen: Observed) -> str | None:
     opened = [a for a in seen.attempts if a.wire is not None]
     if not seen.attempts:
-        return "it never called connect()" + _ended(seen)
+        return "it never called connect()" + ended(seen.ending)
     if not opened or opened[0].at > 5.0:
         return f"no connection in the first 5 s ({len(seen.attempts)} attempts)"
     end = seen.marks.get("outage", seen.end)
@@ -132,10 +131,10 @@ def _first_connection(seen: Observed) -> str | None:
 def _through_outage(seen: Observed) -> str | None:
     start, end = seen.marks.get("outage"), seen.marks.get("outage_end")
     if start is None or end is None:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     if seen.ending is not None and seen.ending.at < end + CAP:
         return f"it gave up during a {end - start:.0f} s outage: {seen.ending.describe()}"
-    back = _opened_after(seen, end)
+    back = opened_after(seen.attempts, end)
     if back is None:
         tried = [a.at for a in seen.attempts if start < a.at <= end]
         last = f"; its last attempt was at {tried[-1]:.1f} s" if tried else ""
@@ -157,7 +156,7 @@ def _outage_waits(seen: Observed) -> list[float]:
     start, end = seen.marks.get("outage"), seen.marks.get("outage_end")
     if start is None or end is None:
         return []
-    back = _opened_after(seen, end)
+    back = opened_after(seen.attempts, end)
     return waits(seen.attempts, start, back.at if back else seen.end)
 
 
@@ -209,7 +208,7 @@ def _capped(seen: Observed) -> str | None:
 def _reset(seen: Observed) -> str | None:
     judged_any = False
     for drop in seen.spell_drops:
-        back = _opened_after(seen, drop)
+        back = opened_after(seen.attempts, drop)
         if back is None:
             continue
         judged_any = True
@@ -228,9 +227,9 @@ def _reset(seen: Observed) -> str | None:
 
 def _after_drops(seen: Observed) -> str | None:
     if not seen.spell_drops:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     for drop in seen.spell_drops:
-        back = _opened_after(seen, drop)
+        back = opened_after(seen.attempts, drop)
         if back is None or back.at > drop + 45.0:
             if seen.ending is not None and seen.ending.at >= drop:
                 return f"after the drop at {drop:.1f} s, {seen.ending.describe()}"
@@ -241,8 +240,8 @@ def _after_drops(seen: Observed) -> str | None:
 def _after_clean_close(seen: Observed) -> str | None:
     closed = seen.marks.get("clean_close")
     if closed is None:
-        return "the scenario did not get that far" + _ended(seen)
-    back = _opened_after(seen, closed)
+        return not_reached(seen.ending)
+    back = opened_after(seen.attempts, closed)
     if back is None or back.at > closed + 45.0:
         if seen.ending is not None and seen.ending.at >= closed:
             return (
@@ -256,7 +255,7 @@ def _after_clean_close(seen: Observed) -> str | None:
 def _notices_silence(seen: Observed) -> str | None:
     stall = seen.marks.get("stall")
     if stall is None:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     acted = [a.at for a in seen.attempts if a.at > stall] + [
         w.ended_at for w in seen.wires if w.ended_by == "client" and (w.ended_at or 0) > stall
     ]
@@ -356,10 +355,6 @@ CHECKS = [
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _opened_after(seen: Observed, moment: float) -> Attempt | None:
-    return opened_after(seen.attempts, moment)
-
-
 def _connected_before(seen: Observed, moment: float) -> float:
     wire = next((w for w in reversed(seen.wires) if w.opened_at <= moment), None)
     return moment - wire.opened_at if wire else 0.0
@@ -367,10 +362,6 @@ def _connected_before(seen: Observed, moment: float) -> float:
 
 def _outage_length(seen: Observed) -> float:
     return seen.marks.get("outage_end", 0.0) - seen.marks.get("outage", 0.0)
-
-
-def _ended(seen: Observed) -> str:
-    return f"; {seen.ending.describe()}" if seen.ending is not None else ""
 
 
 def _list(values: list[float], head: int = 6) -> str:

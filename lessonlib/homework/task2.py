@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .harness import Scenario, construct, explain, find_class, maybe_await
+from .harness import Scenario, construct, ended, explain, find_class, maybe_await, not_reached
 from .network import Wire
 from .report import Check
 from .stage import ClientRecord, Stage
@@ -187,7 +187,7 @@ def _prices_of(seen: Observed, symbol: str, after: float, until: float) -> int:
 
 def _first_subscriptions(seen: Observed) -> str | None:
     if not seen.wires:
-        return "it never connected" + _ended(seen)
+        return "it never connected" + ended(seen.ending)
     first = seen.wires[0]
     got = restored(first)
     missing = [s for s in FIRST if s not in got]
@@ -202,10 +202,10 @@ def _first_subscriptions(seen: Observed) -> str | None:
 def _added_while_connected(seen: Observed) -> str | None:
     added = seen.marks.get("added")
     if added is None:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     wire = _open_at(seen, added)
     if wire is None:
-        return f"it was not connected when {ADDED} was added at {added:.1f} s" + _ended(seen)
+        return f"it was not connected when {ADDED} was added at {added:.1f} s" + ended(seen.ending)
     if not any(s == ADDED and added <= t <= added + 1.0 for t, s in requested(wire)):
         return (
             f"subscribe({ADDED!r}) at {added:.1f} s sent nothing on the open connection: "
@@ -219,7 +219,7 @@ def _added_while_connected(seen: Observed) -> str | None:
 def _restores(seen: Observed) -> str | None:
     later = [w for w in seen.wires[1:]]
     if not later:
-        return "it never reconnected after a drop" + _ended(seen)
+        return "it never reconnected after a drop" + ended(seen.ending)
     for wire in later:
         expected = seen.wanted_at(wire.opened_at)
         got = restored(wire)
@@ -254,7 +254,7 @@ def _once_each(seen: Observed) -> str | None:
 def _unsubscribe(seen: Observed) -> str | None:
     removed_at = seen.marks.get("removed")
     if removed_at is None:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     wire = _open_at(seen, removed_at)
     if wire is not None and not any(
         s == seen.removed and removed_at <= t <= removed_at + 1.0
@@ -279,7 +279,7 @@ def _unsubscribe(seen: Observed) -> str | None:
 def _rejection_reported(seen: Observed) -> str | None:
     asked = seen.marks.get("unknown")
     if asked is None:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     reports = [(t, s, r) for t, s, r in seen.rejected if s == seen.unknown]
     if not reports:
         others = f" (it reported {seen.rejected[0][1]!r})" if seen.rejected else ""
@@ -295,7 +295,7 @@ def _rejection_reported(seen: Observed) -> str | None:
 def _rejection_dropped(seen: Observed) -> str | None:
     asked = seen.marks.get("unknown")
     if asked is None:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     times = [t for w in seen.wires for t, s in requested(w) if s == seen.unknown]
     if len(times) > 1:
         return (
@@ -313,10 +313,10 @@ def _rejection_dropped(seen: Observed) -> str | None:
 def _others_unharmed(seen: Observed) -> str | None:
     asked = seen.marks.get("unknown")
     if asked is None:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     wire = _open_at(seen, asked)
     if wire is None:
-        return "it was not connected when the unknown symbol was asked for" + _ended(seen)
+        return "it was not connected when the unknown symbol was asked for" + ended(seen.ending)
     if wire.ended_at is not None and wire.ended_at < asked + 3.0:
         return (
             f"after the rejection at {asked:.1f} s the connection was closed "
@@ -334,13 +334,13 @@ def _others_unharmed(seen: Observed) -> str | None:
 def _added_while_down(seen: Observed) -> str | None:
     added = seen.marks.get("added_while_down")
     if added is None:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     problems = [p for p in seen.call_problems if f"subscribe({seen.removed!r})" in p]
     if problems:
         return problems[-1] + ": while disconnected, keep it in the list for the next connection"
     back = opened_after(seen.attempts, added)
     if back is None or back.wire is None:
-        return "it did not reconnect after the outage" + _ended(seen)
+        return "it did not reconnect after the outage" + ended(seen.ending)
     if seen.removed not in restored(back.wire):
         return (
             f"{seen.removed} was subscribed at {added:.1f} s while disconnected, but not "
@@ -432,7 +432,3 @@ def _open_at(seen: Observed, moment: float) -> Wire | None:
 def _names(symbols: Any) -> str:
     symbols = sorted(symbols)
     return ", ".join(symbols) if symbols else "nothing"
-
-
-def _ended(seen: Observed) -> str:
-    return f"; {seen.ending.describe()}" if seen.ending is not None else ""

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exchange.memory import InMemoryExchange
-from .harness import Ending, Scenario, StudentTask, construct, explain, find_class
+from .harness import (
+    Ending,
+    Scenario,
+    StudentTask,
+    construct,
+    ended,
+    explain,
+    find_class,
+    not_reached,
+)
 from .network import Network
 from .report import Check
 from .venues import OrderFailed, Venue
@@ -174,7 +183,7 @@ def bursts(orders: list[Order], gap: float = 1.0) -> list[list[Order]]:
 
 def _trades_when_healthy(seen: Observed) -> str | None:
     if not seen.orders:
-        return "no order was sent to any exchange" + _ended(seen)
+        return "no order was sent to any exchange" + ended(seen.ending)
     first = min(a for a, _ in seen.outages.get("beta", [(30.0, 0)]))
     for name in NAMES:
         done = [o for o in seen.of(name, 0.0, first) if o.ok]
@@ -185,12 +194,12 @@ def _trades_when_healthy(seen: Observed) -> str | None:
 
 def _opens(seen: Observed) -> str | None:
     if not seen.outages:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     start, end = seen.outages["beta"][0]
     orders = seen.of("beta", start, end)
     groups = bursts(orders, gap=3.0)
     if not orders:
-        return "no order went to beta during its outage" + _ended(seen)
+        return "no order went to beta during its outage" + ended(seen.ending)
     if len(groups[0]) > MAX_THRESHOLD:
         return (
             f"no breaker opened: beta's orders failed from {start:.0f} s to {end:.0f} s and it "
@@ -211,7 +220,7 @@ def _closed_while_open(seen: Observed) -> str | None:
             f"at {first.at:.1f} s, when your log said it was open"
         )
     if not seen.outages:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     start, end = seen.outages["beta"][0]
     groups = bursts(seen.of("beta", start, end), gap=3.0)
     for group in groups[1:]:
@@ -226,7 +235,7 @@ def _closed_while_open(seen: Observed) -> str | None:
 
 def _recovers(seen: Observed) -> str | None:
     if not seen.outages:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     for name in ("beta", "alpha"):
         for _start, end in seen.outages[name]:
             after = [o for o in seen.of(name, end) if o.ok]
@@ -243,7 +252,7 @@ def _recovers(seen: Observed) -> str | None:
 
 def _single_failures(seen: Observed) -> str | None:
     if not seen.blips:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     opened = [
         (t, old, new) for t, n, old, new in seen.transitions if n == "gamma" and new == "open"
     ]
@@ -262,7 +271,7 @@ def _single_failures(seen: Observed) -> str | None:
 
 def _independent(seen: Observed) -> str | None:
     if not seen.outages:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     start, end = seen.outages["beta"][0]
     for name in ("alpha", "gamma"):
         pauses = _pauses(seen.of(name, start, end), end, start)
@@ -304,7 +313,7 @@ def _state(value: Any) -> str:
 
 def _can_trade(seen: Observed) -> str | None:
     if not seen.can_trade:
-        return "the scenario did not get that far" + _ended(seen)
+        return not_reached(seen.ending)
     for at, name, value in seen.can_trade:
         if not isinstance(value, bool):
             return f"can_trade({name!r}) returned {value!r} at {at:.0f} s, not True or False"
@@ -379,7 +388,3 @@ def _pauses(orders: list[Order], end: float, start: float | None = None) -> list
     """Moments after which no order came for more than 5 s (prices come twice a second)."""
     times = ([start] if start is not None else []) + [o.at for o in orders] + [end]
     return [a for a, b in itertools.pairwise(times) if b - a > 5.0]
-
-
-def _ended(seen: Observed) -> str:
-    return f"; {seen.ending.describe()}" if seen.ending is not None else ""

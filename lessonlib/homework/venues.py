@@ -17,12 +17,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from websockets.asyncio.client import connect as websocket_connect
-
 from ..backoff import BackoffPolicy
 from ..feed.client import PriceFeedClient
 from ..feed.state import PriceUpdate
-from ..feed.transport import Connection, shut
+from ..feed.transport import Connection, shut, websocket_connector
 
 ORDER_TIMEOUT = 0.25
 
@@ -58,11 +56,7 @@ def connect_to(url: str) -> Callable[[], Any]:
     ``async with connect() as ws`` gives a websockets connection."""
     if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
         raise ValueError(f"url must be a ws:// or wss:// URL, got {url!r}")
-
-    def connect() -> Any:
-        return websocket_connect(url, open_timeout=5.0)
-
-    return connect
+    return websocket_connector(url, open_timeout=5.0)
 
 
 class PaperOrders:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -175,9 +175,6 @@ class Notebook:
         except Exception:
             self.screenshot("FAILED-" + Path(self.path).stem)
             raise
-
-    def cell(self, index: int) -> Locator:
-        return self.page.locator(".jp-Notebook .jp-Cell").nth(index)
 
     def errors(self) -> list[str]:
         return self.page.evaluate(ERRORS)
