@@ -2,7 +2,8 @@
 
 `connect_with_retry` calls ``connect`` until it returns, sleeping between attempts as the
 policy says. Transient failures (network errors, timeouts, a server that is overloaded) are
-retried; programming errors are raised at once, since trying again cannot fix them.
+retried; programming errors and a host name that does not exist are raised at once, since
+trying again cannot fix them.
 `keep_connected` goes on from there: it runs a session on each connection and reconnects when
 it ends, resetting the backoff only after a healthy spell.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -27,13 +29,57 @@ RETRYABLE_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
 Classifier = Callable[[BaseException], bool]
 
 
+def _eai_codes(*names: str) -> frozenset[int]:
+    """The values of those ``socket.EAI_*`` constants this platform defines."""
+    return frozenset(getattr(socket, name) for name in names if hasattr(socket, name))
+
+
+# getaddrinfo's answers that asking again cannot change: the name (or service) does not exist
+# or has no address of the kind asked for, or the question itself is malformed. A typo in a
+# URL ends here. (The EAI_* values differ between platforms, and not all exist everywhere.)
+FATAL_RESOLVER_ERRORS = _eai_codes(
+    "EAI_NONAME",  # no such host: NXDOMAIN, "Name or service not known"
+    "EAI_NODATA",  # the name exists but has no address
+    "EAI_ADDRFAMILY",  # the name has no address in the requested family
+    "EAI_SERVICE",  # no such service (port name) for this socket type
+    "EAI_FAMILY",  # address family not supported
+    "EAI_SOCKTYPE",  # socket type not supported
+    "EAI_BADFLAGS",  # invalid flags: a programming error
+)
+
+
+def is_fatal_resolver_error(error: BaseException) -> bool:
+    """Whether ``error``, or an error it was raised from (``__cause__``), is a name lookup
+    that failed for good: a `socket.gaierror` with a code in `FATAL_RESOLVER_ERRORS`.
+
+    Only an answer about the name is final: "no such host" stays so however often it is
+    asked. ``EAI_AGAIN`` ("Temporary failure in name resolution": no resolver reachable, a DNS
+    timeout or SERVFAIL, what a machine off the network sees) and ``EAI_FAIL`` (the resolver
+    itself failed; "non-recoverable" for this lookup, not for the name) report a broken
+    resolver, not a wrong name, and a repaired one may well find the host: they stay
+    transient, so an unattended client backs off and outlasts the outage.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror) and current.errno in FATAL_RESOLVER_ERRORS:
+            return True
+        current = current.__cause__
+    return False
+
+
 def is_transient(error: BaseException) -> bool:
     """Whether trying again with the same arguments could succeed.
 
-    Network errors, timeouts, a connection closed under us, and the HTTP answers of an
-    overloaded server (429, 500, 502, 503, 504) are transient. Everything else (TypeError,
-    a 404, a bad URL) is fatal: the same call would fail the same way.
+    Network errors, timeouts, a connection closed under us, a resolver that cannot answer
+    right now (``EAI_AGAIN``), and the HTTP answers of an overloaded server (429, 500, 502,
+    503, 504) are transient. Everything else is fatal: a TypeError, a 404, a bad URL, and a
+    host name that does not exist (a `socket.gaierror` with ``EAI_NONAME``, also when
+    wrapped in another error raised from it): the same call would fail the same way.
     """
+    if is_fatal_resolver_error(error):
+        return False
     if isinstance(error, OSError | TimeoutError | EOFError | ConnectionClosed):
         return True
     if isinstance(error, InvalidStatus):
