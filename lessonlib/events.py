@@ -30,6 +30,7 @@ class Kind(StrEnum):
     UPDATE = "update"  # a price was delivered to the consumer (details: symbol, seq)
     GAP = "gap"  # updates were missed and cannot be recovered
     RESUBSCRIBED = "resubscribed"  # subscriptions restored after a reconnect
+    STREAM = "stream"  # the exchange restarted: a new run of seqs (details: stream, previous)
     MALFORMED = "malformed"  # a frame that could not be understood
     REJECTED = "rejected"  # the exchange refused a subscription (details: symbol, code)
     FAULT = "fault"  # the practice exchange injected a fault (details: fault, arguments)

@@ -110,9 +110,9 @@ def test_delivered_seqs_only_grow_and_gaps_count_exactly_what_is_missing(
 
 def test_parses_every_server_message() -> None:
     assert parse_server_frame(
-        '{"type": "welcome", "exchange": "practice", "symbols": ["BTC/USDT"], '
-        '"heartbeat_interval": 1.0}'
-    ) == Welcome("practice", ("BTC/USDT",), 1.0)
+        '{"type": "welcome", "exchange": "practice", "stream": "7f3a9c2e", '
+        '"symbols": ["BTC/USDT"], "heartbeat_interval": 1.0}'
+    ) == Welcome("practice", "7f3a9c2e", ("BTC/USDT",), 1.0)
     assert parse_server_frame(
         '{"type": "subscribed", "id": -3, "symbol": "BTC/USDT", "seq": 1041}'
     ) == Subscribed(-3, "BTC/USDT", 1041)
@@ -156,12 +156,18 @@ TICKER = {"type": "ticker", "symbol": "BTC/USDT", "seq": 1, "bid": 1.0, "ask": 2
         ('{"type": "ticker", "symbol": "X", "seq": 1, "bid": NaN, "ask": 1, "ts": 0}', "'bid'"),
         ('{"type": "ticker", "symbol": "X", "seq": 1, "bid": 1e999, "ask": 1, "ts": 0}', "'bid'"),
         (
-            '{"type": "welcome", "exchange": "p", "symbols": "BTC", "heartbeat_interval": 1}',
+            '{"type": "welcome", "exchange": "p", "stream": "s", "symbols": "BTC", '
+            '"heartbeat_interval": 1}',
             "'symbols'",
         ),
         (
-            '{"type": "welcome", "exchange": "p", "symbols": [], "heartbeat_interval": 0}',
+            '{"type": "welcome", "exchange": "p", "stream": "s", "symbols": [], '
+            '"heartbeat_interval": 0}',
             "'heartbeat_interval'",
+        ),
+        (
+            '{"type": "welcome", "exchange": "p", "symbols": [], "heartbeat_interval": 1}',
+            "missing field 'stream'",
         ),
         ("[" * 100_000, "not JSON"),
     ],

@@ -18,7 +18,10 @@ from lessonlib.backoff import BackoffPolicy
 from lessonlib.events import EventLog, Kind
 from lessonlib.feed import PriceFeedClient
 
-WELCOME = '{"type":"welcome","exchange":"hostile","symbols":["BTC/USDT"],"heartbeat_interval":1}'
+WELCOME = (
+    '{"type":"welcome","exchange":"hostile","stream":"h1","symbols":["BTC/USDT"],'
+    '"heartbeat_interval":1}'
+)
 
 
 def ticker(number: int, **changes: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,13 +35,16 @@ class ExchangeStats:
     bad_requests: int
     faults_injected: dict[str, int]
     seq: dict[str, int]
+    stream: str | None
 
 
 class ExchangeCore:
     """Ticks, sessions and faults; see the module's description.
 
     ``tick_rate`` is tickers per second per symbol; exchanges with the same ``seed`` share a
-    price path, and ``venue_seed`` lets each quote it a little differently. ``wall_clock``
+    price path, and ``venue_seed`` lets each quote it a little differently. Every start opens
+    a new stream: a fresh ``stream`` name and sequence numbers counted again from the start,
+    as a restarted server's are (prices carry on where they were). ``wall_clock``
     is read once, at start, to stamp frames with seconds since the epoch; after that every
     time comes from the loop's clock, so that in virtual time the exchange is deterministic.
     """
@@ -80,6 +84,7 @@ class ExchangeCore:
         self._wall_clock = wall_clock
         self._events = events
         self._emit: Emitter | None = None
+        self.stream: str | None = None
         self._epoch_offset = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sessions: set[Session] = set()
@@ -127,6 +132,8 @@ class ExchangeCore:
         self._loop = asyncio.get_running_loop()
         self._epoch_offset = self._wall_clock() - self._loop.time()
         self._emit = Emitter(self.name, self._events, self._loop.time)
+        self.stream = secrets.token_hex(4)
+        self.market.new_stream()
         self._spawn(self._tick_forever(), "ticker")
 
     async def _stop_core(self) -> None:
@@ -160,7 +167,8 @@ class ExchangeCore:
         session = Session(self, transport, next(self._numbers))
         self._sessions.add(session)
         self._sessions_changed.set()
-        welcome = Welcome(self.name, self.market.symbols, self.heartbeat_interval)
+        assert self.stream is not None, "the exchange is not running"
+        welcome = Welcome(self.name, self.stream, self.market.symbols, self.heartbeat_interval)
         session.start(encode(welcome))
         return session
 
@@ -352,6 +360,7 @@ class ExchangeCore:
             bad_requests=self.stats_bad_requests,
             faults_injected=dict(self._fault_counts),
             seq={s: self.market.seq(s) for s in self.market.symbols},
+            stream=self.stream,
         )
 
     async def wait_for_connections(self, count: int) -> None:

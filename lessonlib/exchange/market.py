@@ -1,8 +1,9 @@
 """The practice exchange's market: seeded random-walk prices, sequence numbers, a replay buffer.
 
-Pure: time stamps are passed in. ``seq`` grows by exactly one per ticker of a symbol, for the
-market's whole life, and the last ``buffer_size`` tickers of each symbol are kept so that a
-client that lost its connection can resume without losing anything.
+Pure: time stamps are passed in. ``seq`` grows by exactly one per ticker of a symbol within a
+stream (a server's run: `new_stream` counts again from the start), and the last
+``buffer_size`` tickers of each symbol are kept so that a client that lost its connection can
+resume without losing anything.
 """
 
 from __future__ import annotations
@@ -64,10 +65,18 @@ class Market:
         self.rng = random.Random(seed)
         self.venue_rng = None if venue_seed is None else random.Random(venue_seed)
         self.symbols = tuple(symbols)
+        self.first_seq = first_seq
         self._books = {
             symbol: _Book(STARTING_PRICES.get(symbol, 100.0), first_seq, deque(maxlen=buffer_size))
             for symbol in symbols
         }
+
+    def new_stream(self) -> None:
+        """Count every symbol's seq again from the start and forget the replay buffer, as a
+        restarted server does; prices carry on where they were."""
+        for book in self._books.values():
+            book.seq = self.first_seq
+            book.history.clear()
 
     def seq(self, symbol: str) -> int:
         """The seq of ``symbol``'s latest ticker."""

@@ -178,7 +178,7 @@ class Session:
             self.core.listen(self, symbol)
             self.push(encode(Subscribed(request.id, symbol, market.seq(symbol))))
             replay = None
-            if symbol in request.resume:
+            if symbol in request.resume and request.stream == self.core.stream:
                 replay = market.replay(symbol, request.resume[symbol])
             if replay is None:
                 self.push(encode(market.snapshot(symbol, self.core.epoch(self.core.now()))))

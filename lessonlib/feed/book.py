@@ -4,7 +4,9 @@ Pure bookkeeping, no I/O. The feed client asks it what to send on a new connecti
 wanted symbol, resuming from the last ``seq`` seen) and what to do with each price that
 arrives: deliver it, drop it as a duplicate, ignore it, or resynchronise because a ``seq``
 jumped. Delivered prices of a symbol therefore always have increasing ``seq``, and every
-missing ``seq`` between two delivered ones is counted as a gap.
+missing ``seq`` between two delivered ones is counted as a gap. Sequence numbers compare only
+within one stream (a server's run): a connection welcomed with another stream forgets every
+seq seen, so that each symbol starts afresh from a snapshot instead of resuming.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class SubscriptionBook:
 
     def __init__(self) -> None:
         self.tracks: dict[str, Track] = {}
+        self.stream: str | None = None  # the stream every last_seq belongs to
+        self.new_streams = 0  # times the exchange came back with another stream
         self.gaps = 0  # seqs that were skipped and could not be recovered
         self.duplicates = 0
 
@@ -66,6 +70,17 @@ class SubscriptionBook:
         """Every subscription must be requested again on the next connection."""
         for track in self.tracks.values():
             track.phase = Phase.WANTED
+
+    def connection_opened(self, stream: str) -> bool:
+        """A connection was welcomed with ``stream``; True if that is a new stream after an
+        earlier one, whose seqs are then forgotten (they mean nothing in the new one)."""
+        previous, self.stream = self.stream, stream
+        if previous is None or previous == stream:
+            return False
+        self.new_streams += 1
+        for track in self.tracks.values():
+            track.last_seq = None
+        return True
 
     def to_request(self) -> tuple[list[str], dict[str, int]]:
         """The symbols not yet requested on this connection, and the resume point of each.

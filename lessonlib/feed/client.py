@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -34,10 +33,12 @@ from ..backoff import Backoff, BackoffPolicy
 from ..breaker import CircuitBreaker
 from ..events import Emitter, EventSink, Kind
 from ..protocol import messages as protocol
+from ..protocol.requests import Subscribe, Unsubscribe, encode_request
 from ..retry import keep_connected
 from .book import SubscriptionBook, Verdict
 from .errors import (
     ConnectionSilent,
+    FeedStopped,
     ProtocolViolation,
     ServerShutdown,
     SubscriptionRejected,
@@ -68,6 +69,7 @@ class FeedStats:
     resyncs: int
     connections: int
     rejected: int
+    new_streams: int  # reconnects that found a restarted exchange (seqs counted anew)
 
 
 class PriceFeedClient:
@@ -133,6 +135,8 @@ class PriceFeedClient:
         self._malformed = 0
         self._resyncs = 0
         self._heartbeat_interval = 1.0
+        self._stream = ""  # the stream named by the latest welcome
+        self._stopped = False  # closed or given up: updates() ends once the queue is empty
         self._listening_since: float | None = None
         self._silent = False
         self._state_changed = asyncio.Event()
@@ -142,6 +146,8 @@ class PriceFeedClient:
         """Connect in the background (and keep reconnecting) until `close`."""
         if self._task is not None:
             raise RuntimeError("the client is already started")
+        self.error = None
+        self._stopped = False
         loop = asyncio.get_running_loop()
         self._emit = Emitter(self.name, self._events, loop.time)
         self._task = asyncio.create_task(self._run(), name=f"feed {self.name}")
@@ -154,12 +160,19 @@ class PriceFeedClient:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._close_connection()
+        self._stop()
+
+    def _stop(self) -> None:
+        """Closed for good: wake whoever waits (updates, connected, subscribe) with the reason."""
+        self._task = None
+        self._stopped = True
         if not isinstance(self.state, Closed):
             self._set_state(Closed())
         with contextlib.suppress(asyncio.QueueFull):
             self._queue.put_nowait(None)  # wakes a consumer waiting in updates()
         for future in self._answers.values():
-            future.cancel()
+            if not future.done():
+                future.set_exception(FeedStopped(self.name, self.error))
         self._answers.clear()
 
     async def __aenter__(self) -> PriceFeedClient:
@@ -201,9 +214,9 @@ class PriceFeedClient:
                 future.cancel()
             self.latest.pop(symbol, None)
         if dropped and self._connection is not None and isinstance(self.state, Connected):
-            frame = {"op": "unsubscribe", "id": next(self._ids), "symbols": dropped}
+            frame = encode_request(Unsubscribe(next(self._ids), tuple(dropped)))
             with contextlib.suppress(ConnectionClosed):
-                await self._connection.send(json.dumps(frame))
+                await self._connection.send(frame)
 
     @property
     def subscriptions(self) -> list[str]:
@@ -211,14 +224,14 @@ class PriceFeedClient:
 
     # -- consuming ------------------------------------------------------------------------
     async def updates(self) -> AsyncIterator[PriceUpdate]:
-        """Every price as it arrives, in ``seq`` order per symbol; ends when the client closes."""
+        """Every price as it arrives, in ``seq`` order per symbol; ends when the client is
+        closed or gives up (then ``error`` says why), once every queued price is handed out."""
         while True:
+            if self._stopped and self._queue.empty():
+                return
             update = await self._queue.get()
-            if update is None:
-                if self._task is None:
-                    return
-                continue
-            yield update
+            if update is not None:
+                yield update
 
     @property
     def stats(self) -> FeedStats:
@@ -230,11 +243,17 @@ class PriceFeedClient:
             resyncs=self._resyncs,
             connections=self._connections,
             rejected=len(self.rejected),
+            new_streams=self.book.new_streams,
         )
 
     async def wait_for(self, predicate: Callable[[ConnectionState], bool]) -> ConnectionState:
-        """Wait until the connection state satisfies ``predicate`` (e.g. is Connected)."""
+        """Wait until the connection state satisfies ``predicate`` (e.g. is Connected).
+
+        Raises `FeedStopped` (with the last error, if it gave up) once the client is closed
+        and the state can no longer change, instead of waiting forever."""
         while not predicate(self.state):
+            if isinstance(self.state, Closed):
+                raise FeedStopped(self.name, self.error) from self.error
             self._state_changed.clear()
             await self._state_changed.wait()
         return self.state
@@ -276,10 +295,7 @@ class PriceFeedClient:
             raise
         except Exception as error:  # gave up (RetryError), or a fatal error
             self.error = error
-            self._set_state(Closed())
-            self._task = None
-            with contextlib.suppress(asyncio.QueueFull):
-                self._queue.put_nowait(None)
+            self._stop()
 
     async def _attempt(self) -> Connection:
         """One connection attempt: ask the breaker, connect, and read the welcome."""
@@ -313,6 +329,7 @@ class PriceFeedClient:
         if self.breaker is not None:
             self.breaker.record_success()
         self._heartbeat_interval = message.heartbeat_interval
+        self._stream = message.stream
         return connection
 
     async def _session(self, connection: Connection) -> None:
@@ -322,6 +339,15 @@ class PriceFeedClient:
         self._attempts = 0
         self._silent = False
         self.book.connection_lost()
+        previous = self.book.stream
+        if self.book.connection_opened(self._stream):
+            self._emit_event(
+                Kind.STREAM,
+                stream=self._stream,
+                previous=previous,
+                symbols=self.book.symbols,
+                missed="unknown",  # whatever the old server sent while it was away is lost
+            )
         self._set_state(Connected())
         silence = self._heartbeat_interval * self._silence_intervals
         loop = asyncio.get_running_loop()
@@ -375,11 +401,13 @@ class PriceFeedClient:
         symbols, resume = self.book.to_request()
         if not symbols:
             return None
-        frame: dict[str, Any] = {"op": "subscribe", "id": next(self._ids), "symbols": symbols}
-        if resume:
-            frame["resume"] = resume
-        await self._connection.send(json.dumps(frame))
+        await self._connection.send(self._subscribe_frame(symbols, resume))
         return symbols, resume
+
+    def _subscribe_frame(self, symbols: list[str], resume: dict[str, int]) -> str:
+        """A subscribe request; resume points travel with the stream they belong to."""
+        stream = self.book.stream if resume else None
+        return encode_request(Subscribe(next(self._ids), tuple(symbols), resume, stream))
 
     async def _handle(self, frame: str | bytes) -> None:
         try:
@@ -443,8 +471,7 @@ class PriceFeedClient:
             Kind.RESUBSCRIBED, symbols=[symbol], resume=resume, reason=f"seq jumped to {seen}"
         )
         assert self._connection is not None
-        frame = {"op": "subscribe", "id": next(self._ids), "symbols": [symbol], "resume": resume}
-        await self._connection.send(json.dumps(frame))
+        await self._connection.send(self._subscribe_frame([symbol], resume))
 
     def _answer(self, symbol: str, rejection: SubscriptionRejected | None) -> None:
         future = self._answers.pop(symbol, None)

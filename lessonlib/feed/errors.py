@@ -33,6 +33,16 @@ class ServerShutdown(ConnectionError):
         self.reconnect_after = reconnect_after
 
 
+class FeedStopped(ConnectionError):
+    """The client runs no more: closed by its owner, or it gave up; ``reason`` is the last
+    error when it gave up (None when closed), also its ``__cause__``."""
+
+    def __init__(self, name: str, reason: BaseException | None) -> None:
+        why = "closed" if reason is None else f"gave up: {type(reason).__name__}: {reason}"
+        super().__init__(f"feed client {name} stopped ({why})")
+        self.reason = reason
+
+
 def retryable(error: BaseException) -> bool:
     return isinstance(error, ProtocolViolation | ServerShutdown) or is_transient(error)
 

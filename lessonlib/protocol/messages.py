@@ -20,7 +20,10 @@ class MalformedFrame(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Welcome:
+    """The first frame; ``stream`` names the run of sequence numbers (new at every start)."""
+
     exchange: str
+    stream: str
     symbols: tuple[str, ...]
     heartbeat_interval: float
 
@@ -184,7 +187,10 @@ _TYPES: dict[type, str] = {
 
 _PARSERS = {
     "welcome": lambda f: Welcome(
-        f.str("exchange"), f.symbols("symbols"), f.float("heartbeat_interval", positive=True)
+        f.str("exchange"),
+        f.str("stream"),
+        f.symbols("symbols"),
+        f.float("heartbeat_interval", positive=True),
     ),
     "subscribed": lambda f: Subscribed(f.int("id", signed=True), f.str("symbol"), f.int("seq")),
     "unsubscribed": lambda f: Unsubscribed(f.int("id", signed=True), f.str("symbol")),

@@ -27,6 +27,7 @@ class Subscribe:
     id: int
     symbols: tuple[str, ...]
     resume: Mapping[str, int] = field(default_factory=dict)
+    stream: str | None = None  # the stream the resume points came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,8 @@ def encode_request(request: Request) -> str:
         fields["symbols"] = list(request.symbols)
     if isinstance(request, Subscribe) and request.resume:
         fields["resume"] = dict(request.resume)
+    if isinstance(request, Subscribe) and request.stream is not None:
+        fields["stream"] = request.stream
     return json.dumps(fields, separators=(",", ":"))
 
 
@@ -78,7 +81,7 @@ def parse_request(frame: str) -> Request:
     symbols = _symbols(data, usable_id)
     if op == "unsubscribe":
         return Unsubscribe(usable_id, symbols)
-    return Subscribe(usable_id, symbols, _resume(data, usable_id))
+    return Subscribe(usable_id, symbols, _resume(data, usable_id), _stream(data, usable_id))
 
 
 def _symbols(data: dict[str, Any], request_id: int) -> tuple[str, ...]:
@@ -110,6 +113,13 @@ def _resume(data: dict[str, Any], request_id: int) -> dict[str, int]:
                 request_id,
             )
     return resume
+
+
+def _stream(data: dict[str, Any], request_id: int) -> str | None:
+    stream = data.get("stream")
+    if stream is not None and not isinstance(stream, str):
+        raise BadRequest(f"field 'stream' must be a string, got {stream!r:.40}", request_id)
+    return stream
 
 
 def _is_int(value: object) -> bool:

@@ -13,10 +13,17 @@ from wire import GUARD, connector, recv_json, recv_until, running, until
 SYMBOLS = ["BTC/USDT", "ETH/USDT", "SOL/USDT"]
 
 
-def subscribe(request_id: int, *symbols: str, resume: dict[str, int] | None = None) -> str:
+def subscribe(
+    request_id: int,
+    *symbols: str,
+    resume: dict[str, int] | None = None,
+    stream: str | None = None,
+) -> str:
     frame: dict[str, Any] = {"op": "subscribe", "id": request_id, "symbols": list(symbols)}
     if resume is not None:
         frame["resume"] = resume
+    if stream is not None:
+        frame["stream"] = stream
     return json.dumps(frame)
 
 
@@ -26,9 +33,13 @@ def test_welcome_comes_first_and_names_the_symbols(kind: str) -> None:
             async with await connector(exchange)() as connection:
                 return await recv_json(connection)
 
-    assert asyncio.run(scenario()) == {
+    welcome = asyncio.run(scenario())
+    stream = welcome.get("stream")
+    assert isinstance(stream, str) and stream, welcome
+    assert welcome == {
         "type": "welcome",
         "exchange": "memory" if kind == "memory" else "practice",
+        "stream": stream,
         "symbols": SYMBOLS,
         "heartbeat_interval": 0.5,
     }
@@ -69,8 +80,9 @@ def test_resume_replays_exactly_what_was_missed_then_goes_live(kind: str) -> Non
                 last = (await recv_until(first, "snapshot"))["seq"]
             await until(lambda: exchange.market.seq("ETH/USDT") >= last + 40)  # it moves on
             async with await connector(exchange)() as second:
-                await recv_json(second)
-                await second.send(subscribe(2, "ETH/USDT", resume={"ETH/USDT": last}))
+                stream = (await recv_json(second))["stream"]
+                resume = {"ETH/USDT": last}
+                await second.send(subscribe(2, "ETH/USDT", resume=resume, stream=stream))
                 await recv_until(second, "subscribed")
                 seqs = []
                 while len(seqs) < 60:
@@ -90,8 +102,9 @@ def test_resume_further_back_than_the_buffer_gets_a_snapshot(kind: str) -> None:
             start = exchange.market.seq("BTC/USDT")
             await until(lambda: exchange.market.seq("BTC/USDT") >= start + 1100)
             async with await connector(exchange)() as connection:
-                await recv_json(connection)
-                await connection.send(subscribe(3, "BTC/USDT", resume={"BTC/USDT": start}))
+                stream = (await recv_json(connection))["stream"]
+                resume = {"BTC/USDT": start}
+                await connection.send(subscribe(3, "BTC/USDT", resume=resume, stream=stream))
                 answer = await recv_json(connection)
                 return answer, await recv_json(connection)
 
@@ -157,15 +170,16 @@ def test_shutdown_sends_the_notice_then_closes_with_1012_and_refuses_for_a_while
     assert refused == "InvalidStatus"
 
 
-def test_seq_grows_by_one_across_connections_for_the_exchanges_whole_life(kind: str) -> None:
+def test_seq_grows_by_one_across_connections_within_one_stream(kind: str) -> None:
     async def scenario() -> list[int]:
         seqs: list[int] = []
         async with running(kind, tick_rate=500) as exchange:
             for request_id in range(3):
                 async with await connector(exchange)() as connection:
-                    await recv_json(connection)
+                    stream = (await recv_json(connection))["stream"]
                     resume = {"SOL/USDT": seqs[-1]} if seqs else None
-                    await connection.send(subscribe(request_id, "SOL/USDT", resume=resume))
+                    request = subscribe(request_id, "SOL/USDT", resume=resume, stream=stream)
+                    await connection.send(request)
                     await recv_until(connection, "subscribed")
                     if not seqs:
                         seqs.append((await recv_until(connection, "snapshot"))["seq"])
@@ -175,3 +189,58 @@ def test_seq_grows_by_one_across_connections_for_the_exchanges_whole_life(kind: 
 
     seqs = asyncio.run(scenario())
     assert seqs == list(range(seqs[0], seqs[0] + 31))
+
+
+async def _resume_answer(exchange: Any, stream: str | None) -> tuple[str, dict[str, Any]]:
+    """Subscribe to BTC/USDT resuming from a seq just behind the present, with ``stream``
+    (None: the field left out); the welcome's stream and the frame after ``subscribed``."""
+    async with await connector(exchange)() as connection:
+        own = (await recv_json(connection))["stream"]
+        behind = {"BTC/USDT": exchange.market.seq("BTC/USDT") - 3}
+        await connection.send(subscribe(4, "BTC/USDT", resume=behind, stream=stream))
+        await recv_until(connection, "subscribed")
+        return own, await recv_json(connection)
+
+
+@pytest.mark.parametrize("stream", [None, "another-run"])
+def test_a_resume_from_another_stream_or_none_gets_a_snapshot(
+    kind: str, stream: str | None
+) -> None:
+    async def scenario() -> dict[str, Any]:
+        async with running(kind, tick_rate=200) as exchange:
+            await until(lambda: exchange.market.seq("BTC/USDT") >= 1010)
+            return (await _resume_answer(exchange, stream))[1]
+
+    assert asyncio.run(scenario())["type"] == "snapshot"
+
+
+def test_a_restarted_exchange_opens_a_new_stream_counted_from_the_start(kind: str) -> None:
+    async def scenario() -> tuple[str, str, int, int, dict[str, Any]]:
+        async with running(kind, tick_rate=200) as exchange:
+            first_seq = exchange.market.seq("BTC/USDT")
+            await until(lambda: exchange.market.seq("BTC/USDT") >= first_seq + 20)
+            before, _ = await _resume_answer(exchange, None)
+            last_before = exchange.market.seq("BTC/USDT")
+            await exchange.stop()
+            await exchange.start()
+            restarted_at = exchange.market.seq("BTC/USDT")
+            await until(lambda: exchange.market.seq("BTC/USDT") >= first_seq + 5)
+            after, answer = await _resume_answer(exchange, before)
+            return before, after, restarted_at, last_before, answer
+
+    before, after, restarted_at, last_before, answer = asyncio.run(scenario())
+    assert before != after
+    assert restarted_at < last_before, "the new stream's seq starts again"
+    assert answer["type"] == "snapshot", "a resume from the old stream is not replayed"
+
+
+def test_separate_exchanges_with_one_seed_name_different_streams(kind: str) -> None:
+    async def scenario() -> set[str]:
+        streams = set()
+        for _ in range(3):
+            async with running(kind, seed=7) as exchange:
+                async with await connector(exchange)() as connection:
+                    streams.add((await recv_json(connection))["stream"])
+        return streams
+
+    assert len(asyncio.run(scenario())) == 3
