@@ -4,11 +4,17 @@
     shutdown 2 | flaky 0.3 | every 10 drop | after 5 refuse 3 | heal | status | help
 
 `parse_command` checks a line and says precisely what is wrong with a bad one;
-`run_command` carries it out on a running exchange and returns the line to print.
+`run_command` carries it out on a running exchange and returns the line to print
+(`execute` does the same but raises ValueError for a bad line). Handshake faults (refuse,
+ratelimit, flaky) bite at the next connection attempt, so their replies say that connected
+clients are not affected; `status` lists what is in force now and what is scheduled.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,11 +26,11 @@ _Spec = tuple[tuple[tuple[str, Callable[[str], object]], ...], int, str]
 COMMANDS: dict[str, _Spec] = {
     "drop": ((), 0, "end every connection with no close frame (client sees 1006)"),
     "close": ((("code", int),), 0, f"close every connection cleanly, code {CLOSE_CODES}"),
-    "refuse": ((("count", int),), 0, "answer the next N handshakes with HTTP 503"),
+    "refuse": ((("count", int),), 0, "answer the next N connection attempts with HTTP 503"),
     "ratelimit": (
         (("count", int), ("retry_after", float)),
         0,
-        "answer the next N handshakes with HTTP 429",
+        "answer the next N connection attempts with HTTP 429",
     ),
     "stall": ((("seconds", float),), 1, "send nothing at all for S seconds"),
     "skip": ((("count", int),), 0, "leave the next N tickers of each symbol out (seq gap)"),
@@ -39,7 +45,7 @@ COMMANDS: dict[str, _Spec] = {
         0,
         "announce a restart, close with 1012, refuse for S seconds",
     ),
-    "flaky": ((("probability", float),), 1, "fail each handshake with probability P"),
+    "flaky": ((("probability", float),), 1, "fail each connection attempt with probability P"),
     "heal": ((), 0, "clear every fault and schedule"),
 }
 SCHEDULES = {"every": "every S <command>: repeat a fault", "after": "after S <command>: once"}
@@ -93,38 +99,128 @@ def _convert(command: str, name: str, kind: Callable[[str], object], word: str) 
 def help_text() -> str:
     lines = [f"  {name:<10} {spec[2]}" for name, spec in COMMANDS.items()]
     lines += [f"  {name:<10} {text}" for name, text in SCHEDULES.items()]
-    lines += ["  status     connections, handshakes, faults, seq per symbol"]
+    lines += [
+        "  status     connections, handshakes, active faults and schedules, seq per symbol",
+        "refuse, ratelimit and flaky act on new connection attempts only; connected clients",
+        "are not affected until they reconnect (drop makes them).",
+    ]
     return "\n".join(["commands:", *lines])
+
+
+# The schedules typed into each exchange's console: task -> (every, due, command words).
+_schedules: weakref.WeakKeyDictionary[
+    ExchangeCore, dict[asyncio.Task[None], tuple[float | None, float, str]]
+] = weakref.WeakKeyDictionary()
+
+_HANDSHAKE_FAULTS = ("refuse", "ratelimit", "flaky")
+_CONNECTED_NOTE = "connected clients are not affected"
 
 
 def run_command(exchange: ExchangeCore, line: str) -> str:
     """Carry out one command line; returns what to print (an error message for a bad one)."""
     try:
-        command = parse_command(line)
-        if command.name == "help":
-            return help_text()
-        if command.name == "status":
-            return format_status(exchange)
-        if command.every is not None:
-            exchange.every(command.every, command.name, *command.args)
-            return f"scheduled: {command.name} every {command.every:g} s"
-        if command.after is not None:
-            exchange.after(command.after, command.name, *command.args)
-            return f"scheduled: {command.name} in {command.after:g} s"
-        result = exchange.actions()[command.name](*command.args)
+        return execute(exchange, line)
     except ValueError as error:
         return f"error: {error}"
+
+
+def execute(exchange: ExchangeCore, line: str) -> str:
+    """Carry out one command line; returns what to print. ValueError for a bad line."""
+    command = parse_command(line)
+    if command.name == "help":
+        return help_text()
+    if command.name == "status":
+        return format_status(exchange)
+    words = _words(command)
+    if command.every is not None or command.after is not None:
+        every, delay = command.every, command.after
+        if every is not None:
+            task = exchange.every(every, command.name, *command.args)
+            reply = f"scheduled: {command.name} every {every:g} s"
+            due = exchange.now() + every
+        else:
+            assert delay is not None
+            task = exchange.after(delay, command.name, *command.args)
+            reply = f"scheduled: {command.name} in {delay:g} s"
+            due = exchange.now() + delay
+        _schedules.setdefault(exchange, {})[task] = (every, due, words)
+        if command.name in _HANDSHAKE_FAULTS:
+            reply += f" (it acts on new connection attempts only; {_CONNECTED_NOTE})"
+        return reply
+    result = exchange.actions()[command.name](*command.args)
+    if command.name in _HANDSHAKE_FAULTS:
+        return f"ok: {words}; {_handshake_note(exchange, command.name)}"
     detail = f" ({result} connections)" if isinstance(result, int) else ""
     return f"ok: {line.strip()}{detail}"
 
 
+def _words(command: Command) -> str:
+    """The command as typed, with its arguments in a canonical form."""
+    args = (f"{a:g}" if isinstance(a, float) else str(a) for a in command.args)
+    return " ".join([command.name, *args])
+
+
+def _attempts(count: int) -> str:
+    return "the next connection attempt" if count == 1 else f"the next {count} connection attempts"
+
+
+def _handshake_note(exchange: ExchangeCore, name: str) -> str:
+    """What a handshake fault just set up does, and that it leaves open connections alone."""
+    faults = exchange.faults
+    if name == "refuse":
+        if faults.refuse_next == 0:
+            return "no connection attempts are to be refused"
+        effect = f"{_attempts(faults.refuse_next)} will be refused (HTTP 503)"
+    elif name == "ratelimit":
+        if faults.rate_limit_next == 0:
+            return "no connection attempts are to be rate-limited"
+        effect = (
+            f"{_attempts(faults.rate_limit_next)} will get HTTP 429 "
+            f"(Retry-After {faults.retry_after:g} s)"
+        )
+        if faults.refuse_next:
+            effect += f", after the {faults.refuse_next} refusals pending"
+    else:
+        if faults.flaky == 0:
+            return "connection attempts no longer fail at random"
+        effect = f"each connection attempt will fail with probability {faults.flaky:g} (HTTP 503)"
+    connected = exchange.stats.connections_open
+    return (
+        f"{effect}; {_CONNECTED_NOTE} ({connected} connected now) — use drop to make them reconnect"
+    )
+
+
+def active_faults(exchange: ExchangeCore) -> list[str]:
+    """The faults in force on a running ``exchange`` now, and its console's schedules."""
+    now = exchange.now()
+    found = exchange.faults.active(now)
+    # A shutdown's refusal window is the engine's own; read it if it is there.
+    restart_left = getattr(exchange, "_refuse_until", -math.inf) - now
+    if restart_left > 1e-6:
+        found.append(f"shutdown: every connection attempt refused for {restart_left:.1f} s more")
+    schedules = _schedules.get(exchange, {})
+    for task, (every, due, words) in list(schedules.items()):
+        if task.done() or task.cancelling():
+            del schedules[task]
+        elif every is not None:
+            found.append(f"every {every:g} s: {words}")
+        else:
+            found.append(f"in {max(0.0, due - now):.1f} s: {words}")
+    return found
+
+
 def format_status(exchange: ExchangeCore) -> str:
     stats = exchange.stats
+    active = active_faults(exchange)
     faults = ", ".join(f"{k} {v}" for k, v in stats.faults_injected.items()) or "none"
     seqs = ", ".join(f"{k} {v}" for k, v in stats.seq.items())
-    return (
-        f"connections {stats.connections_open}; handshakes accepted "
-        f"{stats.handshakes_accepted}, refused {stats.handshakes_refused}; frames sent "
-        f"{stats.frames_sent}; bad requests {stats.bad_requests}\n"
-        f"faults: {faults}\nseq: {seqs}"
+    return "\n".join(
+        [
+            f"connections {stats.connections_open}; handshakes accepted "
+            f"{stats.handshakes_accepted}, refused {stats.handshakes_refused}; frames sent "
+            f"{stats.frames_sent}; bad requests {stats.bad_requests}",
+            "active faults:" + ("".join(f"\n  {a}" for a in active) if active else " none"),
+            f"faults injected: {faults}",
+            f"seq: {seqs}",
+        ]
     )

@@ -136,9 +136,37 @@ class FaultState:
     def garbage_frame(self, kind: Garbage | None) -> str:
         return GARBAGE_FRAMES[kind if kind is not None else self.rng.choice(list(Garbage))]
 
+    def active(self, now: float) -> list[str]:
+        """The lasting faults in force at ``now``, in the console's words (for ``status``)."""
+        found = []
+        if self.refuse_next > 0:
+            found.append(f"refuse: the next {_attempts(self.refuse_next)} refused (HTTP 503)")
+        if self.rate_limit_next > 0:
+            found.append(
+                f"ratelimit: the next {_attempts(self.rate_limit_next)} answered HTTP 429 "
+                f"(Retry-After {self.retry_after:g} s)"
+            )
+        if self.flaky > 0:
+            found.append(f"flaky: each connection attempt fails with probability {self.flaky:g}")
+        if self.latency > 0:
+            found.append(f"latency: every frame delayed {self.latency:g} s")
+        if stalled := self.stalled(now):
+            found.append(f"stall: silent for {stalled:.1f} s more")
+        skips = {symbol: left for symbol, left in self.skip_next.items() if left > 0}
+        if len(set(skips.values())) == 1 and len(skips) == len(self.skip_next):
+            found.append(f"skip: the next {next(iter(skips.values()))} tickers of each symbol")
+        elif skips:
+            each = ", ".join(f"{symbol} {left}" for symbol, left in skips.items())
+            found.append(f"skip: the next tickers left out: {each}")
+        return found
+
     def heal(self) -> None:
         """Clear every lasting fault."""
         self.refuse_next = self.rate_limit_next = 0
         self.flaky = self.latency = 0.0
         self.stalled_until = -math.inf
         self.skip_next.clear()
+
+
+def _attempts(count: int) -> str:
+    return "connection attempt" if count == 1 else f"{count} connection attempts"
