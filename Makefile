@@ -7,11 +7,19 @@ PYTEST_ARGS ?=
 # Tests wait on kernels, sockets and browsers more than on the CPU: four files at once on two
 # cores (a file's tests share one process, so a module's costly fixture is made once).
 JOBS ?= 4
+# The suite's Hypothesis profile (tests/conftest.py): no deadline, so a busy machine cannot
+# fail an example that a quiet one passes.
+export HYPOTHESIS_PROFILE ?= suite
+# make stress-test: the load stress-ng puts on the cores while the suite runs, and its bound.
+STRESS_ARGS ?= --cpu 2 --cpu-load 50
+STRESS_TIMEOUT ?= 900
+# JupyterLab refuses to run as root (a container, a hand-built image) unless told it may.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help lab test lint bench clean
+.PHONY: help lab test test-random stress-test lint bench clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +36,10 @@ $(VENV)/.test-installed: $(VENV)/.lab-installed
 	touch $@
 
 lab: $(VENV)/.lab-installed  ## create .venv, install the course, open JupyterLab
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	@if [ -n "$(ROOT_ARGS)" ]; then \
+		echo "make lab: running as root, so JupyterLab is started with --allow-root"; fi
+	@echo "make lab: if no browser opens, open the URL with its ?token= that JupyterLab prints below"
+	$(BIN)/jupyter lab $(ROOT_ARGS) --ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/notebooks/01_simple_retry.ipynb $(LAB_ARGS)
 
 lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and notebooks
@@ -37,6 +48,15 @@ lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and not
 
 test: lint  ## create .venv if needed, install, run ruff and the whole test suite
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
+
+stress-test: $(VENV)/.test-installed  ## make test while stress-ng keeps both cores 50% busy
+	@command -v stress-ng >/dev/null || { echo "make stress-test needs stress-ng" \
+		"(Debian: apt-get install stress-ng)"; exit 1; }
+	@echo "make stress-test: stress-ng $(STRESS_ARGS) --timeout $(STRESS_TIMEOUT) during make test"
+	@stress-ng $(STRESS_ARGS) --timeout $(STRESS_TIMEOUT) --quiet & stress=$$!; \
+	trap 'kill $$stress 2>/dev/null' INT TERM; \
+	$(MAKE) --no-print-directory test; status=$$?; \
+	kill $$stress 2>/dev/null; wait $$stress 2>/dev/null; exit $$status
 
 bench: $(VENV)/.test-installed  ## run every benchmark (figures are ratios to a same-run baseline)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

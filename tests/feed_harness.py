@@ -14,7 +14,7 @@ from lessonlib.events import EventBus, EventLog
 from lessonlib.exchange import PracticeExchange
 from lessonlib.feed import PriceFeedClient, PriceUpdate
 
-GUARD = 10.0  # seconds: a guard against hangs, never a wait for something to happen
+GUARD = 30.0  # seconds: a guard against hangs (generous for a loaded machine), never a wait
 FAST = BackoffPolicy(initial_delay=0.02, max_delay=0.5, max_retries=None, healthy_after=0.2)
 
 
@@ -52,7 +52,9 @@ async def rig(
     **client_settings: Any,
 ) -> AsyncIterator[Rig]:
     """Exchange started, client subscribed and running, consumer recording; all stopped after."""
-    settings = {"tick_rate": 100, "heartbeat_interval": 0.1, **(exchange_settings or {})}
+    # Heartbeats each second, so the client judges a connection dead after 3 s of silence: a
+    # loaded machine's scheduling hiccup (tenths of a second) does not look like an outage.
+    settings = {"tick_rate": 100, "heartbeat_interval": 1.0, **(exchange_settings or {})}
     client_settings.setdefault("policy", FAST)
     async with PracticeExchange(port=0, **settings) as exchange:
         events, bus = EventLog(), EventBus()

@@ -76,7 +76,7 @@ async def chaos(seed: int, faults: int) -> Outcome:
         exchange.latency(0)
         # Let the client catch up with the market: everything up to this seq must arrive.
         final = {symbol: exchange.market.seq(symbol) for symbol in SYMBOLS}
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(60):  # a guard for a loaded machine, not a wait
             while not (
                 isinstance(client.state, Connected)
                 and all(s in client.latest and client.latest[s].seq >= final[s] for s in SYMBOLS)

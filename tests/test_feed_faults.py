@@ -95,14 +95,16 @@ def test_a_rate_limit_backs_off_much_harder_than_a_refusal() -> None:
 def test_a_silent_connection_is_declared_dead_and_replaced() -> None:
     async def scenario() -> Any:
         async with rig() as r:
-            r.exchange.stall(0.6)
+            r.exchange.stall(600)  # silent until healed: however late the client notices
+            await r.until(lambda: len(r.events.where(Kind.LOST)) == 1)
+            r.exchange.heal()
             await r.until(lambda: r.client.stats.connections == 2)
             await r.more_updates(10)
             return r
 
     r = run(scenario)
     lost = r.events.where(Kind.LOST)[0]
-    assert "ConnectionSilent: no frame for 0.3 s" in lost["reason"]
+    assert "ConnectionSilent: no frame for 3 s" in lost["reason"]  # 3 heartbeats of 1 s
     assert is_consecutive(r.seqs("BTC/USDT"))
 
 

@@ -14,6 +14,8 @@ from lessonlib.manager import MultiExchangeManager
 from lessonlib.scenarios import trading_day
 from lessonlib.widgets import HealthDashboard
 
+GUARD = 30.0  # seconds: fires only when something is really wrong, never a wait for an event
+
 
 def test_the_trading_day_alerts_on_the_troubled_exchange_only_and_draws_its_dashboard() -> None:
     monitor, log = vtime.run(trading_day(hours=8.0, window=900.0), noop_cycles=1)
@@ -35,7 +37,7 @@ def test_the_trading_day_alerts_on_the_troubled_exchange_only_and_draws_its_dash
 def test_the_live_dashboard_shows_an_alert_and_its_recovery() -> None:
     async def scenario() -> tuple[str, str, str]:
         log = EventLog()
-        async with PracticeExchange(port=0, name="shaky", heartbeat_interval=0.2) as exchange:
+        async with PracticeExchange(port=0, name="shaky", heartbeat_interval=1.0) as exchange:
             # judged only on a full window, so that the first second cannot flap
             monitor = HealthMonitor(window=1.0, min_observed=1.0, events=log)
             manager = MultiExchangeManager(stale_after=1.0)
@@ -62,16 +64,18 @@ def test_the_live_dashboard_shows_an_alert_and_its_recovery() -> None:
                         at_recovery.append(dashboard.table.value)
 
                 monitor.on_alert(on_alert)
-                await asyncio.sleep(1.2)
+                await asyncio.wait_for(manager.clients["shaky"].connected(), GUARD)
+                await asyncio.sleep(1.2)  # a full window of the healthy connection
                 exchange.refuse(10**6)
                 exchange.drop()
-                await asyncio.wait_for(alerts[True].wait(), 10)
+                await asyncio.wait_for(alerts[True].wait(), GUARD)
                 drawn = dashboard.frames_drawn
-                while dashboard.frames_drawn < drawn + 2:
-                    await asyncio.sleep(0.01)
+                async with asyncio.timeout(GUARD):
+                    while dashboard.frames_drawn < drawn + 2:
+                        await asyncio.sleep(0.01)
                 during = dashboard.table.value + dashboard.alerts.value
                 exchange.heal()
-                await asyncio.wait_for(alerts[False].wait(), 10)
+                await asyncio.wait_for(alerts[False].wait(), GUARD)
                 await dashboard.stop()
                 return during, dashboard.alerts.value, at_recovery[0]
 

@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect as websocket_connect
 
 from lessonlib.exchange import ExchangeCore, InMemoryExchange, PracticeExchange
 
-GUARD = 5.0  # seconds: a guard against hangs, never a wait for something to happen
+GUARD = 30.0  # seconds: a guard against hangs (generous for a loaded machine), never a wait
 
 
 @asynccontextmanager
