@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
+import ipaddress
 import signal
 import sys
 import threading
 
-from .console import run_command
+from .console import execute, parse_command, run_command
 from .market import STARTING_PRICES
 from .server import PracticeExchange
 
@@ -19,12 +21,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m lessonlib.exchange",
         description="Run Reconnect Lab's practice exchange: a WebSocket server that breaks "
         "on command. Type fault commands (help lists them) while it runs.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (loopback: this machine only)"
+    )
     parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
     parser.add_argument("--tick-rate", type=float, default=10.0, help="tickers/s per symbol")
     parser.add_argument("--seed", type=int, default=0, help="seed of the price walk")
-    parser.add_argument("--heartbeat-interval", type=float, default=1.0, help="seconds")
+    parser.add_argument(
+        "--heartbeat-interval", type=float, default=1.0, help="seconds between heartbeats"
+    )
     parser.add_argument(
         "--symbols", default=",".join(STARTING_PRICES), help="comma-separated symbols"
     )
@@ -35,7 +42,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="COMMAND",
         help='a fault command to run at start, e.g. "every 10 drop" (repeatable)',
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for command in args.fault:  # a typo here must stop the start, not serve without it
+        try:
+            parse_command(command)
+        except ValueError as error:
+            parser.error(f"--fault {command!r}: {error}")
+    return args
+
+
+def exposure_warning(host: str) -> str | None:
+    """A warning when ``host`` makes the exchange reachable from other machines."""
+    if host == "localhost":
+        return None
+    if not host:
+        return _EXPOSED.format(host="every interface")
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:  # a host name: it may resolve to anything
+        pass
+    return _EXPOSED.format(host=host)
+
+
+_EXPOSED = (
+    "warning: listening on {host}: the practice exchange is then reachable from the network, "
+    "with no authentication; use --host 127.0.0.1 unless other machines must connect"
+)
 
 
 def banner(exchange: PracticeExchange) -> str:
@@ -67,7 +100,7 @@ async def serve(args: argparse.Namespace) -> None:
     async with exchange:
         print(banner(exchange), flush=True)
         for command in args.fault:
-            print(run_command(exchange, command), flush=True)
+            print(execute(exchange, command), flush=True)
         console = asyncio.create_task(read_commands(exchange))
         await stop.wait()
         console.cancel()
@@ -98,13 +131,21 @@ async def read_commands(exchange: PracticeExchange) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if warning := exposure_warning(args.host):
+        print(warning, file=sys.stderr, flush=True)
     try:
         asyncio.run(serve(args))
     except ValueError as error:  # a bad option value: say which, no traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        hint = ""
+        if error.errno == errno.EADDRINUSE:
+            hint = (
+                f"\nport {args.port} is in use (another exchange still running?): stop it, "
+                "or pass --port 0 for any free port (the banner prints which)"
+            )
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}{hint}", file=sys.stderr)
         return 1
     return 0
 

@@ -12,14 +12,11 @@ clients are not affected; `status` lists what is in force now and what is schedu
 
 from __future__ import annotations
 
-import asyncio
-import math
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .engine import ExchangeCore
-from .faults import CLOSE_CODES, Garbage
+from .faults import CLOSE_CODES, Garbage, command_words
 
 # command: (argument names with their converters, how many are required, what it does)
 _Spec = tuple[tuple[tuple[str, Callable[[str], object]], ...], int, str]
@@ -107,11 +104,6 @@ def help_text() -> str:
     return "\n".join(["commands:", *lines])
 
 
-# The schedules typed into each exchange's console: task -> (every, due, command words).
-_schedules: weakref.WeakKeyDictionary[
-    ExchangeCore, dict[asyncio.Task[None], tuple[float | None, float, str]]
-] = weakref.WeakKeyDictionary()
-
 _HANDSHAKE_FAULTS = ("refuse", "ratelimit", "flaky")
 _CONNECTED_NOTE = "connected clients are not affected"
 
@@ -131,19 +123,14 @@ def execute(exchange: ExchangeCore, line: str) -> str:
         return help_text()
     if command.name == "status":
         return format_status(exchange)
-    words = _words(command)
+    words = command_words(command.name, command.args)
     if command.every is not None or command.after is not None:
-        every, delay = command.every, command.after
-        if every is not None:
-            task = exchange.every(every, command.name, *command.args)
-            reply = f"scheduled: {command.name} every {every:g} s"
-            due = exchange.now() + every
+        if command.every is not None:
+            exchange.every(command.every, command.name, *command.args)
+            reply = f"scheduled: {command.name} every {command.every:g} s"
         else:
-            assert delay is not None
-            task = exchange.after(delay, command.name, *command.args)
-            reply = f"scheduled: {command.name} in {delay:g} s"
-            due = exchange.now() + delay
-        _schedules.setdefault(exchange, {})[task] = (every, due, words)
+            exchange.after(command.after, command.name, *command.args)
+            reply = f"scheduled: {command.name} in {command.after:g} s"
         if command.name in _HANDSHAKE_FAULTS:
             reply += f" (it acts on new connection attempts only; {_CONNECTED_NOTE})"
         return reply
@@ -152,12 +139,6 @@ def execute(exchange: ExchangeCore, line: str) -> str:
         return f"ok: {words}; {_handshake_note(exchange, command.name)}"
     detail = f" ({result} connections)" if isinstance(result, int) else ""
     return f"ok: {line.strip()}{detail}"
-
-
-def _words(command: Command) -> str:
-    """The command as typed, with its arguments in a canonical form."""
-    args = (f"{a:g}" if isinstance(a, float) else str(a) for a in command.args)
-    return " ".join([command.name, *args])
 
 
 def _attempts(count: int) -> str:
@@ -194,18 +175,14 @@ def active_faults(exchange: ExchangeCore) -> list[str]:
     """The faults in force on a running ``exchange`` now, and its console's schedules."""
     now = exchange.now()
     found = exchange.faults.active(now)
-    # A shutdown's refusal window is the engine's own; read it if it is there.
-    restart_left = getattr(exchange, "_refuse_until", -math.inf) - now
-    if restart_left > 1e-6:
-        found.append(f"shutdown: every connection attempt refused for {restart_left:.1f} s more")
-    schedules = _schedules.get(exchange, {})
-    for task, (every, due, words) in list(schedules.items()):
-        if task.done() or task.cancelling():
-            del schedules[task]
-        elif every is not None:
-            found.append(f"every {every:g} s: {words}")
+    if (refusing := exchange.refusing_for()) > 0:
+        found.append(f"shutdown: every connection attempt refused for {refusing:.1f} s more")
+    for schedule in exchange.schedules():
+        due = f"next in {max(0.0, schedule.due - now):.1f} s"
+        if schedule.every is not None:
+            found.append(f"every {schedule.every:g} s: {schedule.command} ({due})")
         else:
-            found.append(f"in {max(0.0, due - now):.1f} s: {words}")
+            found.append(f"in {max(0.0, schedule.due - now):.1f} s: {schedule.command}")
     return found
 
 

@@ -19,9 +19,18 @@ from typing import Any, Self
 from ..events import Emitter, EventSink, Kind
 from ..protocol.messages import Shutdown, Welcome, encode
 from . import faults as checks
-from .faults import Fault, FaultState
+from .faults import Fault, FaultState, command_words
 from .market import MIN_BUFFER, Market
 from .session import Session
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A fault set to run later: once (``every`` None) or repeatedly; ``due`` is loop time."""
+
+    every: float | None
+    due: float
+    command: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,7 @@ class ExchangeCore:
         self._listeners: dict[str, set[Session]] = {s: set() for s in self.market.symbols}
         self._numbers = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._schedules: dict[asyncio.Task[None], Schedule] = {}
         self._refuse_until = float("-inf")
         self.stats_accepted = 0
         self.stats_refused = 0
@@ -308,12 +318,17 @@ class ExchangeCore:
         if interval <= 0:
             raise ValueError(f"interval must be greater than 0, got {interval!r}")
 
+        command = command_words(fault, args)
+
         async def repeat() -> None:
+            task = asyncio.current_task()
+            assert task is not None
             while True:
                 await asyncio.sleep(interval)
+                self._schedules[task] = Schedule(interval, self.now() + interval, command)
                 action()
 
-        return self._spawn(repeat(), "schedule")
+        return self._schedule(repeat(), Schedule(interval, self.now() + interval, command))
 
     def after(self, delay: float, fault: str, *args: Any) -> asyncio.Task[None]:
         """Inject ``fault`` once, ``delay`` seconds from now."""
@@ -324,7 +339,22 @@ class ExchangeCore:
             await asyncio.sleep(delay)
             action()
 
-        return self._spawn(once(), "schedule")
+        schedule = Schedule(None, self.now() + delay, command_words(fault, args))
+        return self._schedule(once(), schedule)
+
+    def _schedule(self, coroutine: Any, schedule: Schedule) -> asyncio.Task[None]:
+        task = self._spawn(coroutine, "schedule")
+        self._schedules[task] = schedule
+        task.add_done_callback(lambda done: self._schedules.pop(done, None))
+        return task
+
+    def schedules(self) -> list[Schedule]:
+        """The fault schedules still to run, soonest first."""
+        return sorted(self._schedules.values(), key=lambda schedule: schedule.due)
+
+    def refusing_for(self) -> float:
+        """Seconds a shutdown still refuses every handshake for (0 when it does not)."""
+        return max(0.0, self._refuse_until - self.now())
 
     def actions(self) -> dict[str, Callable[..., Any]]:
         """Every fault by its command name (as typed in the exchange's terminal), and heal."""

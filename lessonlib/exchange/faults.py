@@ -170,3 +170,8 @@ class FaultState:
 
 def _attempts(count: int) -> str:
     return "connection attempt" if count == 1 else f"{count} connection attempts"
+
+
+def command_words(fault: str, args: tuple[object, ...]) -> str:
+    """A fault as it is typed in the exchange's console: ``ratelimit 2 1.5``."""
+    return " ".join([fault, *(f"{a:g}" if isinstance(a, float) else str(a) for a in args)])

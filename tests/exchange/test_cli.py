@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
 import subprocess
 import sys
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError
+
+from lessonlib.exchange.__main__ import exposure_warning
 
 
 def start(*args: str) -> subprocess.Popen[str]:
@@ -68,3 +71,61 @@ def test_a_bad_option_is_named_and_exits_2() -> None:
     _out, err = process.communicate(timeout=20)
     assert process.returncode == 2
     assert "tick_rate must not be negative, got -5.0" in err
+
+
+def test_a_bad_fault_at_start_is_named_and_nothing_is_served() -> None:
+    process = start("--fault", "every 10 dorp")
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 2
+    assert "--fault 'every 10 dorp'" in err and "dorp" in err
+    assert "listening" not in out
+
+
+def test_help_shows_every_default() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lessonlib.exchange", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 0
+    for default in ("127.0.0.1", "8765", "10.0", "1.0", "BTC/USDT"):
+        assert f"default: {default}" in done.stdout.replace("\n", " ").replace("  ", " ")
+
+
+def test_a_port_in_use_suggests_port_0() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lessonlib.exchange", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _out, err = process.communicate(timeout=20)
+    assert process.returncode == 1
+    assert f"port {port} is in use" in err and "--port 0" in err
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [
+        ("127.0.0.1", False),
+        ("localhost", False),
+        ("::1", False),
+        ("127.0.0.2", False),
+        ("0.0.0.0", True),
+        ("::", True),
+        ("", True),
+        ("192.168.1.20", True),
+        ("lab.local", True),
+    ],
+)
+def test_an_address_other_machines_reach_is_warned_about(host: str, warned: bool) -> None:
+    warning = exposure_warning(host)
+    assert (warning is not None) == warned
+    if warning:
+        assert "reachable from the network" in warning
