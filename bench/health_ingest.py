@@ -29,7 +29,8 @@ def stream(count: int) -> Iterator[Event]:
         source = SOURCES[i % len(SOURCES)]
         phase = (i // len(SOURCES)) % 500
         if phase == 0:
-            yield Event(t, source, Kind.STATE, {"old": "Connected", "new": "Reconnecting(1)"})
+            lost = {"state": "reconnecting", "attempt": 1, "previous": "connected"}
+            yield Event(t, source, Kind.STATE, lost)
         elif phase in (1, 2):
             yield Event(t, source, Kind.ATTEMPT, {"attempt": phase})
         elif phase == 3:
@@ -37,7 +38,7 @@ def stream(count: int) -> Iterator[Event]:
         elif phase == 4:
             yield Event(t, source, Kind.SUCCESS, {"attempt": 2})
         elif phase == 5:
-            yield Event(t, source, Kind.STATE, {"old": "Reconnecting(2)", "new": "Connected"})
+            yield Event(t, source, Kind.STATE, {"state": "connected", "previous": "reconnecting"})
         elif phase == 6:
             yield Event(t, source, Kind.GAP, {"symbol": "BTC/USDT", "missed": 3})
         else:

@@ -18,21 +18,22 @@ from typing import Any
 class Kind(StrEnum):
     """What happened. One vocabulary for every component."""
 
-    ATTEMPT = "attempt"  # a connection attempt starts
+    ATTEMPT = "attempt"  # a connection attempt is made (never one a breaker refused)
     FAILURE = "failure"  # an attempt failed (details: error, retryable)
     SLEEP = "sleep"  # the driver waits before the next attempt (details: delay)
     SUCCESS = "success"  # an attempt succeeded
     GAVE_UP = "gave_up"  # retries exhausted or a fatal error
     CONNECTED = "connected"  # a connection is up and usable
     LOST = "lost"  # an established connection ended (details: uptime, reason)
-    STATE = "state"  # a connection state change (details: old, new)
+    STATE = "state"  # a connection state change (details: state, previous; attempt if any)
     BREAKER = "breaker"  # a circuit-breaker transition (details: old, new, reason)
-    UPDATE = "update"  # a price was delivered to the consumer (details: symbol, seq)
+    UPDATE = "update"  # a price was delivered to the consumer (details: symbol, seq, bid, ask)
     GAP = "gap"  # updates were missed and cannot be recovered
     RESUBSCRIBED = "resubscribed"  # subscriptions restored after a reconnect
     STREAM = "stream"  # the exchange restarted: a new run of seqs (details: stream, previous)
     MALFORMED = "malformed"  # a frame that could not be understood
     REJECTED = "rejected"  # the exchange refused a subscription (details: symbol, code)
+    REFUSED = "refused"  # a circuit breaker refused a call: none was made (details: remaining)
     FAULT = "fault"  # the practice exchange injected a fault (details: fault, arguments)
     TRADING = "trading"  # a trading gate opened or closed (details: allowed, reason)
     ALERT = "alert"  # a health alert raised or cleared

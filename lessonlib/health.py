@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .events import Event, EventSink, Kind
 from .tables import Table
 
-UP_STATES = frozenset({"Connected"})
+UP_STATES = frozenset({"connected"})
 HISTORY = 2000  # reliability samples kept per source for plots
 
 
@@ -181,8 +181,7 @@ class HealthMonitor:
         source = self._sources[event.source]
         match event.kind:
             case Kind.STATE:
-                new = str(event["new"]).split("(")[0]
-                source.set_up(new in UP_STATES, event.time)
+                source.set_up(event["state"] in UP_STATES, event.time)
             case Kind.ATTEMPT:
                 source.attempts += 1
             case Kind.SUCCESS:

@@ -56,11 +56,14 @@ class ConsolidatedQuote:
 class _Watch:
     """What the event stream has said about one exchange."""
 
-    state: str = "Disconnected"
+    state: str = "disconnected"
+    attempt: int | None = None  # of the reconnection under way, when there is one
     breaker: str = BreakerState.CLOSED.value
     attempts: int = 0
+    connections: int = 0
+    gaps: int = 0  # updates missed for good
     last_update: float | None = None
-    symbol_updates: dict[str, float] = field(default_factory=dict)
+    quotes: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # bid, ask, t
     trading: bool = False
     reason: str = "not connected yet"
 
@@ -182,11 +185,17 @@ class MultiExchangeManager:
         match event.kind:
             case Kind.UPDATE:
                 watch.last_update = event.time
-                watch.symbol_updates[event["symbol"]] = event.time
+                watch.quotes[event["symbol"]] = (event["bid"], event["ask"], event.time)
                 if watch.trading:
                     return  # fresh prices on an open gate change nothing
             case Kind.STATE:
-                watch.state = str(event["new"]).split("(")[0]
+                watch.state = event["state"]
+                watch.attempt = event.details.get("attempt")
+            case Kind.CONNECTED:
+                watch.connections += 1
+            case Kind.GAP:
+                watch.gaps += event["missed"]
+                return
             case Kind.BREAKER:
                 watch.breaker = event["new"]
             case Kind.ATTEMPT:
@@ -200,8 +209,8 @@ class MultiExchangeManager:
         age = self._age(watch.last_update)
         if watch.breaker != BreakerState.CLOSED.value:
             self._gate(name, False, f"breaker {watch.breaker}")
-        elif watch.state != "Connected":
-            self._gate(name, False, f"connection {watch.state.lower()}")
+        elif watch.state != "connected":
+            self._gate(name, False, f"connection {watch.state}")
         elif age is None or age > self.stale_after:
             self._gate(name, False, "no prices yet" if age is None else f"prices {age:.1f} s old")
         else:
@@ -228,18 +237,19 @@ class MultiExchangeManager:
     def status(self) -> list[ExchangeStatus]:
         """Every exchange's connection, breaker, freshness and gate, as data."""
         rows = []
-        for name, client in self.clients.items():
+        for name in self.clients:
             self._evaluate(name)
             watch = self._watch[name]
+            state = watch.state if watch.attempt is None else f"{watch.state} ({watch.attempt})"
             rows.append(
                 ExchangeStatus(
                     name=name,
-                    state=str(client.state),
+                    state=state,
                     attempts=watch.attempts,
-                    connections=client.stats.connections,
+                    connections=watch.connections,
                     breaker=watch.breaker,
                     since_update=self._age(watch.last_update),
-                    gaps=client.stats.gaps,
+                    gaps=watch.gaps,
                     trading=watch.trading,
                     reason=watch.reason,
                 )
@@ -276,14 +286,17 @@ class MultiExchangeManager:
         whose price of it is fresh; None when there is no such exchange."""
         best_bid = best_ask = None
         for name in exchanges if exchanges is not None else self.clients:
-            update = self.clients[name].latest.get(symbol)
-            age = self._age(self._watch[name].symbol_updates.get(symbol))
-            if update is None or age is None or age > self.stale_after or not self.can_trade(name):
+            seen = self._watch[name].quotes.get(symbol)
+            if seen is None:
                 continue
-            if best_bid is None or update.bid > best_bid[0]:
-                best_bid = (update.bid, name)
-            if best_ask is None or update.ask < best_ask[0]:
-                best_ask = (update.ask, name)
+            bid, ask, when = seen
+            age = self._age(when)
+            if age is None or age > self.stale_after or not self.can_trade(name):
+                continue
+            if best_bid is None or bid > best_bid[0]:
+                best_bid = (bid, name)
+            if best_ask is None or ask < best_ask[0]:
+                best_ask = (ask, name)
         if best_bid is None or best_ask is None:
             return None
         return ConsolidatedQuote(symbol, best_bid[0], best_bid[1], best_ask[0], best_ask[1])

@@ -117,6 +117,43 @@ class RetryError(Exception):
         return len(self.history)
 
 
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """Try again after ``delay`` seconds."""
+
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
+class GiveUp:
+    """Stop: the error cannot be fixed by another try (``fatal``), or the retries ran out."""
+
+    fatal: bool
+
+    @property
+    def reason(self) -> str:
+        return "fatal error" if self.fatal else "retries exhausted"
+
+
+Decision = Retry | GiveUp
+
+
+def decide(
+    backoff: Backoff, error: BaseException | None, retryable: Classifier, floor: float = 0.0
+) -> Decision:
+    """What to do after a failure (an attempt that failed, or a connection that was lost:
+    ``error`` None when it ended cleanly): wait and try again, or give up. Records the
+    failure in ``backoff``; the wait is at least ``floor``. The one decision every driver
+    here carries out."""
+    if error is not None and not retryable(error):
+        return GiveUp(fatal=True)
+    delay = backoff.next_delay(at_least=floor)
+    return GiveUp(fatal=False) if delay is None else Retry(delay)
+
+
+Gate = Callable[[], float]  # seconds until an attempt may be made; 0 (or less): now
+
+
 async def connect_with_retry(
     connect: Callable[[], Awaitable[T]],
     policy: BackoffPolicy | None = None,
@@ -126,6 +163,7 @@ async def connect_with_retry(
     backoff: Backoff | None = None,
     attempt_timeout: float | None = None,
     delay_floor: Callable[[BaseException], float] | None = None,
+    gate: Gate | None = None,
     events: EventSink | None = None,
     source: str = "retry",
 ) -> T:
@@ -136,6 +174,8 @@ async def connect_with_retry(
     try. Pass a ``backoff`` to carry one schedule across several calls (see `keep_connected`);
     otherwise each call starts a fresh one. ``delay_floor(error)`` can lengthen the wait after
     a particular error: a server's Retry-After, or a harder backoff for a rate limit.
+    ``gate()`` is asked before each attempt (a circuit breaker's): while it answers a wait,
+    no attempt is made (a REFUSED event says so) and it is asked again after that wait.
     Cancelling it, also during a sleep, stops it at once and propagates the cancellation.
     """
     if backoff is None:
@@ -149,6 +189,10 @@ async def connect_with_retry(
     emit = Emitter(source, events, loop.time)
     history: list[AttemptRecord] = []
     while True:
+        if gate is not None:
+            while (wait := gate()) > 0:
+                emit(Kind.REFUSED, remaining=wait)
+                await asyncio.sleep(wait)
         number = len(history) + 1
         started = loop.time()
         emit(Kind.ATTEMPT, attempt=number)
@@ -160,21 +204,22 @@ async def connect_with_retry(
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            transient = retryable(error)
-            emit(Kind.FAILURE, attempt=number, error=_describe(error), retryable=transient)
-            if not transient:
-                emit(Kind.GAVE_UP, attempts=number, reason="fatal error")
-                raise
-            floor = delay_floor(error) if delay_floor is not None else 0.0
-            delay = backoff.next_delay(at_least=floor)
+            decision = decide(backoff, error, retryable, _floor(delay_floor, error))
+            emit(
+                Kind.FAILURE,
+                attempt=number,
+                error=_describe(error),
+                retryable=not (isinstance(decision, GiveUp) and decision.fatal),
+            )
+            delay = decision.delay if isinstance(decision, Retry) else None
             history.append(AttemptRecord(number, started, loop.time(), error, delay))
-            if delay is None:
-                emit(Kind.GAVE_UP, attempts=number, reason="retries exhausted")
-                raise RetryError(
-                    f"gave up after {number} attempts; last error: {_describe(error)}", history
-                ) from error
-            emit(Kind.SLEEP, attempt=number, delay=delay)
-            await asyncio.sleep(delay)
+            if isinstance(decision, GiveUp):
+                emit(Kind.GAVE_UP, attempts=number, reason=decision.reason)
+                if decision.fatal:
+                    raise
+                raise _exhausted(history, error, "attempts") from error
+            emit(Kind.SLEEP, attempt=number, delay=decision.delay)
+            await asyncio.sleep(decision.delay)
         else:
             history.append(AttemptRecord(number, started, loop.time(), None, None))
             emit(Kind.SUCCESS, attempt=number, elapsed=loop.time() - started)
@@ -190,6 +235,7 @@ async def keep_connected(
     rng: random.Random | None = None,
     backoff: Backoff | None = None,
     delay_floor: Callable[[BaseException], float] | None = None,
+    gate: Gate | None = None,
     events: EventSink | None = None,
     source: str = "connection",
 ) -> None:
@@ -198,45 +244,63 @@ async def keep_connected(
     The backoff carries over from one connection to the next and resets only when the lost
     connection had stayed up for ``policy.healthy_after`` seconds, so a server that accepts
     and drops at once is met with growing delays, not a tight reconnect loop. Ends by raising
-    `RetryError` when the retries run out, or by cancellation. ``backoff`` and
-    ``delay_floor`` are as for `connect_with_retry`; the floor applies to the error that ended
-    a session as well (a shutdown notice's wait, a rate-limit close).
+    `RetryError` when the retries run out (its history: the short-lived connections since the
+    last reset), the fatal error that ended a session, or by cancellation. ``backoff``,
+    ``delay_floor`` and ``gate`` are as for `connect_with_retry`; the floor applies to the
+    error that ended a session as well (a shutdown notice's wait, a rate-limit close).
     """
     if backoff is None:
         backoff = Backoff(policy or BackoffPolicy(), rng)
     loop = asyncio.get_running_loop()
     emit = Emitter(source, events, loop.time)
+    lost: list[AttemptRecord] = []  # the connections lost since the schedule last reset
     while True:
         connection = await connect_with_retry(
             connect,
             backoff=backoff,
             retryable=retryable,
             delay_floor=delay_floor,
+            gate=gate,
             events=events,
             source=source,
         )
         backoff.connected(loop.time())
         up_since = loop.time()
         emit(Kind.CONNECTED)
-        reason, floor = "session ended", 0.0
+        ended: Exception | None = None
         try:
             await session(connection)
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            if not retryable(error):
-                raise
-            reason = _describe(error)
-            floor = delay_floor(error) if delay_floor is not None else 0.0
+            ended = error
+        reason = "session ended" if ended is None else _describe(ended)
         uptime = loop.time() - up_since
-        reset = backoff.lost(loop.time())
+        if reset := backoff.lost(loop.time()):
+            lost.clear()
         emit(Kind.LOST, uptime=uptime, reason=reason, backoff_reset=reset)
-        delay = backoff.next_delay(at_least=floor)
-        if delay is None:
-            emit(Kind.GAVE_UP, attempts=backoff.failures, reason="retries exhausted")
-            raise RetryError(f"gave up after {backoff.failures} short-lived connections", [])
-        emit(Kind.SLEEP, attempt=backoff.failures, delay=delay)
-        await asyncio.sleep(delay)
+        decision = decide(backoff, ended, retryable, _floor(delay_floor, ended))
+        delay = decision.delay if isinstance(decision, Retry) else None
+        lost.append(AttemptRecord(len(lost) + 1, up_since, loop.time(), ended, delay))
+        if isinstance(decision, GiveUp):
+            emit(Kind.GAVE_UP, attempts=len(lost), reason=decision.reason)
+            if decision.fatal:
+                assert ended is not None
+                raise ended
+            raise _exhausted(lost, ended, "short-lived connections") from ended
+        emit(Kind.SLEEP, attempt=backoff.failures, delay=decision.delay)
+        await asyncio.sleep(decision.delay)
+
+
+def _floor(
+    delay_floor: Callable[[BaseException], float] | None, error: BaseException | None
+) -> float:
+    return delay_floor(error) if delay_floor is not None and error is not None else 0.0
+
+
+def _exhausted(history: list[AttemptRecord], error: BaseException | None, what: str) -> RetryError:
+    last = "none (it ended cleanly)" if error is None else _describe(error)
+    return RetryError(f"gave up after {len(history)} {what}; last error: {last}", history)
 
 
 def _describe(error: BaseException) -> str:

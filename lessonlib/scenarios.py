@@ -135,7 +135,7 @@ async def calls_through_a_breaker(
         try:
             await breaker.call(call_exchange)
         except CircuitOpenError as refused:
-            emit(Kind.REJECTED, remaining=refused.remaining)
+            emit(Kind.REFUSED, remaining=refused.remaining)
         except ConnectionError as error:
             emit(Kind.FAILURE, error=str(error))
         else:

@@ -24,7 +24,7 @@ def test_an_outage_opens_the_breaker_and_refused_calls_are_never_made() -> None:
     # a call every 1.05 s (0.05 s call, 1 s pause): the third inside the outage ends at 23.15
     assert opened[0] == pytest.approx(23.15)
     assert all(e.time < 80 for e in events.where(Kind.BREAKER))  # closed again after it
-    assert breaker.rejected == len(events.where(Kind.REJECTED)) > 30
+    assert breaker.rejected == len(events.where(Kind.REFUSED)) > 30
     figure = plots.breaker_timeline(events, duration=120)
     assert len(figure.axes) == 2 and figure._repr_png_().startswith(b"\x89PNG")
 

@@ -34,8 +34,8 @@ def test_drop_reconnects_and_resumes_without_losing_or_repeating_an_update() -> 
     lost = r.events.where(Kind.LOST)[0]
     assert "no close frame" in lost["reason"]
     # the state says so at once, not only when the next attempt starts after the delay
-    after = next(e for e in r.events.where(Kind.STATE) if e["old"] == "Connected")
-    assert after["new"] == "Reconnecting(1)" and after.time <= lost.time
+    after = next(e for e in r.events.where(Kind.STATE) if e["previous"] == "connected")
+    assert (after["state"], after["attempt"]) == ("reconnecting", 1) and after.time <= lost.time
     restored = r.events.where(Kind.RESUBSCRIBED)[0]
     assert restored["symbols"] == ["BTC/USDT", "ETH/USDT"]
     assert set(restored["resume"]) == {"BTC/USDT", "ETH/USDT"}

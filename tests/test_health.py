@@ -9,7 +9,7 @@ from lessonlib.health import HealthMonitor
 
 
 def state(t: float, source: str, new: str) -> Event:
-    return Event(t, source, Kind.STATE, {"old": "", "new": new})
+    return Event(t, source, Kind.STATE, {"state": new.lower(), "previous": ""})
 
 
 def feed(monitor: HealthMonitor, *events: Event) -> None:

@@ -484,9 +484,11 @@ def test_connections_that_stay_up_past_healthy_after_reset_the_backoff_every_tim
     log = vtime.run(main())
     assert log.times(Kind.CONNECTED) == pytest.approx([0.0, 10.1, 20.2, 30.3, 40.4, 50.5])
     assert [e["delay"] for e in log.where(Kind.SLEEP)] == [0.1] * 5
-    assert [e["backoff_reset"] for e in log.where(Kind.LOST)] == [True] * 5
-    assert [e["uptime"] for e in log.where(Kind.LOST)] == pytest.approx([10.0] * 5)
-    assert not log.where(Kind.GAVE_UP)  # five reconnects, though max_retries is 3
+    lost = log.where(Kind.LOST)[:5]  # the sixth is the fatal end of the scenario
+    assert [e["backoff_reset"] for e in lost] == [True] * 5
+    assert [e["uptime"] for e in lost] == pytest.approx([10.0] * 5)
+    [gave_up] = log.where(Kind.GAVE_UP)  # five reconnects, though max_retries is 3
+    assert gave_up["reason"] == "fatal error"
 
 
 def test_the_lost_event_says_whether_the_backoff_was_reset() -> None:
@@ -496,7 +498,7 @@ def test_the_lost_event_says_whether_the_backoff_was_reset() -> None:
         return log
 
     log = vtime.run(main())
-    lost = log.where(Kind.LOST)
+    lost = log.where(Kind.LOST)[:5]
     assert [e["backoff_reset"] for e in lost] == [True, False, False, True, False]
     assert [e["delay"] for e in log.where(Kind.SLEEP)] == [0.1, 0.2, 0.4, 0.1, 0.2]
     assert log.times(Kind.CONNECTED) == pytest.approx([0.0, 10.1, 11.3, 12.7, 18.8, 19.0])
@@ -519,7 +521,10 @@ def test_each_connection_is_announced_before_it_is_lost() -> None:
         Kind.ATTEMPT,
         Kind.SUCCESS,
         Kind.CONNECTED,
+        Kind.LOST,  # the session's fatal error ends the connection, and the driver
+        Kind.GAVE_UP,
     ]
+    assert log[-2]["reason"] == "LookupError: end of the scenario"
 
 
 def test_failed_reconnects_continue_the_same_schedule() -> None:

@@ -288,6 +288,7 @@ class PriceFeedClient:
                 backoff=backoff,
                 retryable=retryable,
                 delay_floor=delay_floor,
+                gate=self._breaker_gate if self.breaker is not None else None,
                 events=self._events,
                 source=self.name,
             )
@@ -297,14 +298,18 @@ class PriceFeedClient:
             self.error = error
             self._stop()
 
+    def _breaker_gate(self) -> float:
+        """No attempt at all while the breaker is open: how long to wait before asking again."""
+        assert self.breaker is not None
+        if self.breaker.allow():
+            return 0.0
+        return max(self.breaker.remaining(), self.policy.initial_delay)
+
     async def _attempt(self) -> Connection:
-        """One connection attempt: ask the breaker, connect, and read the welcome."""
+        """One connection attempt (the breaker has let it through): connect, read the welcome."""
         self._attempts += 1
         first = self._connections == 0 and self._attempts == 1
         self._set_state(Connecting() if first else Reconnecting(self._attempts))
-        if self.breaker is not None:
-            while not self.breaker.allow():  # no attempt at all while the breaker is open
-                await asyncio.sleep(max(self.breaker.remaining(), self.policy.initial_delay))
         try:
             async with asyncio.timeout(self._open_timeout):
                 connection = await self._connector()
@@ -460,7 +465,14 @@ class PriceFeedClient:
         self.latest[update.symbol] = update
         self._updates += 1
         if self._events is not None:
-            self._emit_event(Kind.UPDATE, symbol=update.symbol, seq=update.seq, snapshot=snapshot)
+            self._emit_event(
+                Kind.UPDATE,
+                symbol=update.symbol,
+                seq=update.seq,
+                bid=update.bid,
+                ask=update.ask,
+                snapshot=snapshot,
+            )
         await self._queue.put(update)  # backpressure: waits while the consumer is behind
 
     async def _resync(self, symbol: str, seen: int) -> None:
@@ -490,7 +502,7 @@ class PriceFeedClient:
     def _set_state(self, new: ConnectionState) -> None:
         old, self.state = self.state, new
         if old != new:
-            self._emit_event(Kind.STATE, old=str(old), new=str(new))
+            self._emit_event(Kind.STATE, **new.details(), previous=old.key)
             self._state_changed.set()
 
     def _emit_event(self, kind: Kind, **details: Any) -> None:

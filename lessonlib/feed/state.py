@@ -27,11 +27,20 @@ class PriceUpdate:
 
 @dataclass(frozen=True, slots=True)
 class ConnectionState:
-    """Base of the five connection states; ``name`` is what the event stream records."""
+    """Base of the five connection states; ``key`` is what the event stream records."""
 
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    @property
+    def key(self) -> str:
+        """The state as the event stream names it: "connected", "reconnecting", ..."""
+        return self.name.lower()
+
+    def details(self) -> dict[str, object]:
+        """The fields a STATE event carries for this state: ``state`` and its own."""
+        return {"state": self.key}
 
     def __str__(self) -> str:
         return self.name
@@ -57,6 +66,9 @@ class Reconnecting(ConnectionState):
     """A connection was lost (or never made); ``attempt`` counts tries since then."""
 
     attempt: int
+
+    def details(self) -> dict[str, object]:
+        return {"state": self.key, "attempt": self.attempt}
 
     def __str__(self) -> str:
         return f"Reconnecting({self.attempt})"

@@ -53,7 +53,7 @@ def breaker_timeline(
     marks = [
         (Kind.SUCCESS, 1.0, "o", COLOURS["closed"], "succeeded"),
         (Kind.FAILURE, 0.5, "x", COLOURS["open"], "failed"),
-        (Kind.REJECTED, 0.0, "|", "#7f7f7f", "refused by the breaker (no call made)"),
+        (Kind.REFUSED, 0.0, "|", "#7f7f7f", "refused by the breaker (no call made)"),
     ]
     for kind, y, marker, colour, label in marks:
         xs = [e.time - start for e in events if e.kind is kind and e.source == calls]

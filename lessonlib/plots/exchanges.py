@@ -9,7 +9,7 @@ from ..events import Event, Kind
 from ..manager import ConsolidatedQuote
 from .figure import LessonFigure as Figure
 
-CONNECTION = {"Connected": "#2ca02c", "Connecting": "#ff7f0e", "Reconnecting": "#ff7f0e"}
+CONNECTION = {"connected": "#2ca02c", "connecting": "#ff7f0e", "reconnecting": "#ff7f0e"}
 BREAKER = {"closed": "#2ca02c", "half_open": "#ff7f0e", "open": "#d62728"}
 TRADING = {True: "#1f77b4", False: "#dddddd"}
 DOWN = "#bbbbbb"
@@ -32,14 +32,7 @@ def exchanges_timeline(events: Iterable[Event], names: Sequence[str], *, title: 
             (
                 base + 2,
                 "connection",
-                _spans(
-                    own,
-                    Kind.STATE,
-                    "Disconnected",
-                    end,
-                    start,
-                    lambda e: str(e["new"]).split("(")[0],
-                ),
+                _spans(own, Kind.STATE, "disconnected", end, start, lambda e: e["state"]),
                 lambda v: CONNECTION.get(v, DOWN),
             ),
             (

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from ..events import Event, Kind
 from .figure import LessonFigure as Figure
 
-LEVELS = {"Connected": 2, "Connecting": 1, "Reconnecting": 1, "Disconnected": 0, "Closed": 0}
+LEVELS = {"connected": 2, "connecting": 1, "reconnecting": 1, "disconnected": 0, "closed": 0}
 UP, TRYING, FAULT, GAP, RESUME, MALFORMED = (
     "#2ca02c",
     "#ff7f0e",
@@ -33,13 +33,13 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
     fig = Figure(figsize=(11, 5.4))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1, 1.3))
 
-    states = [(e.time - start, str(e["new"]).split("(")[0]) for e in events if e.kind is Kind.STATE]
+    states = [(e.time - start, e["state"]) for e in events if e.kind is Kind.STATE]
     if states:
         times = [t for t, _ in states] + [end]
         levels = [LEVELS.get(name, 0) for _, name in states]
         top.step(times, [*levels, levels[-1]], where="post", color="black", lw=1.5)
         for (t, name), t_next in zip(states, times[1:], strict=False):
-            if name == "Connected":
+            if name == "connected":
                 top.axvspan(t, t_next, color=UP, alpha=0.15, lw=0)
     faults: dict[float, list[str]] = {}
     for event in (e for e in events if e.kind is Kind.FAULT):

@@ -9,11 +9,17 @@ from collections import deque
 import ipywidgets as widgets
 
 from ..events import Event, EventBus, Kind
-from ..feed import PriceFeedClient
+from ..feed import ConnectionState, PriceFeedClient
 from ..tables import Table
 from .live import LiveView
 
-STATE_COLOURS = {"Connected": "#2ca02c", "Connecting": "#ff7f0e", "Reconnecting": "#ff7f0e"}
+STATE_COLOURS = {"connected": "#2ca02c", "connecting": "#ff7f0e", "reconnecting": "#ff7f0e"}
+
+
+def describe_state(state: ConnectionState) -> str:
+    """A connection state as a person reads it: "Reconnecting (attempt 3)"."""
+    attempt = state.details().get("attempt")
+    return state.name if attempt is None else f"{state.name} (attempt {attempt})"
 
 
 class LiveFeedView(LiveView):
@@ -45,12 +51,13 @@ class LiveFeedView(LiveView):
     def draw(self) -> None:
         """Render the current picture into the widget."""
         now = asyncio.get_running_loop().time()
-        state = str(self.client.state)
-        colour = STATE_COLOURS.get(state.split("(")[0], "#7f7f7f")
+        state = self.client.state
+        colour = STATE_COLOURS.get(state.key, "#7f7f7f")
         stats = self.client.stats
         header = (
             f'<span style="background:{colour};color:white;padding:2px 8px;border-radius:4px">'
-            f"{html.escape(state)}</span> &nbsp; connections {stats.connections} · updates "
+            f"{html.escape(describe_state(state))}</span> &nbsp; connections {stats.connections}"
+            f" · updates "
             f"{stats.updates:,} · gaps {stats.gaps} · resyncs {stats.resyncs} · malformed "
             f"{stats.malformed} · rejected {stats.rejected}"
         )
