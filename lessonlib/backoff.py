@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from . import validate
+
 
 class Jitter(StrEnum):
     """How randomness spreads the delays of many clients apart."""
@@ -49,33 +51,23 @@ class BackoffPolicy:
     healthy_after: float = 5.0
 
     def __post_init__(self) -> None:
-        _require_finite("initial_delay", self.initial_delay, positive=True)
-        _require_finite("max_delay", self.max_delay, positive=True)
+        validate.positive("initial_delay", self.initial_delay)
+        validate.positive("max_delay", self.max_delay)
         if self.max_delay < self.initial_delay:
             raise ValueError(
                 f"max_delay must be at least initial_delay ({self.initial_delay!r}), "
                 f"got {self.max_delay!r}"
             )
-        _require_finite("multiplier", self.multiplier)
-        if self.multiplier < 1:
-            raise ValueError(f"multiplier must be at least 1, got {self.multiplier!r}")
-        if self.max_retries is not None and (
-            isinstance(self.max_retries, bool)
-            or not isinstance(self.max_retries, int)
-            or self.max_retries < 0
-        ):
-            raise ValueError(
-                f"max_retries must be a non-negative integer or None, got {self.max_retries!r}"
-            )
+        validate.number("multiplier", self.multiplier, minimum=1)
+        if self.max_retries is not None:
+            validate.integer("max_retries", self.max_retries)
         try:
             jitter = Jitter(self.jitter)
         except ValueError:
             names = ", ".join(j.value for j in Jitter)
             raise ValueError(f"jitter must be one of {names}; got {self.jitter!r}") from None
         object.__setattr__(self, "jitter", jitter)
-        _require_finite("healthy_after", self.healthy_after)
-        if self.healthy_after < 0:
-            raise ValueError(f"healthy_after must not be negative, got {self.healthy_after!r}")
+        validate.seconds("healthy_after", self.healthy_after)
 
     def ceiling(self, failures: int) -> float:
         """The un-jittered delay after ``failures`` failures: min(cap, base * multiplier**n).
@@ -118,13 +110,6 @@ class BackoffPolicy:
         backoff = Backoff(self, rng)
         while (delay := backoff.next_delay()) is not None:
             yield delay
-
-
-def _require_finite(name: str, value: float, *, positive: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be greater than 0, got {value!r}")
 
 
 class Backoff:

@@ -11,13 +11,13 @@ go through; enough successes close it, one failure opens it again (for longer, i
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from . import validate
 from .events import Emitter, EventSink, Kind
 
 T = TypeVar("T")
@@ -55,30 +55,20 @@ class BreakerConfig:
     max_reset_timeout: float = 300.0
 
     def __post_init__(self) -> None:
-        _positive_int("failure_threshold", self.failure_threshold)
-        _positive_int("window_size", self.window_size)
-        _positive_int("minimum_calls", self.minimum_calls)
-        _positive_int("half_open_max_calls", self.half_open_max_calls)
-        _positive_int("success_threshold", self.success_threshold)
-        _finite("reset_timeout", self.reset_timeout)
-        if self.reset_timeout < 0:
-            raise ValueError(f"reset_timeout must not be negative, got {self.reset_timeout!r}")
+        counts = ("failure_threshold", "window_size", "minimum_calls", "half_open_max_calls")
+        for name in (*counts, "success_threshold"):
+            validate.integer(name, getattr(self, name), minimum=1)
+        validate.seconds("reset_timeout", self.reset_timeout)
         rate = self.failure_rate_threshold
         if rate is not None:
-            _finite("failure_rate_threshold", rate)
-        if rate is not None and not 0 < rate <= 1:
-            raise ValueError(f"failure_rate_threshold must be in (0, 1], got {rate!r}")
+            validate.number("failure_rate_threshold", rate, above=0, maximum=1)
         if self.minimum_calls > self.window_size:
             raise ValueError(
                 f"minimum_calls must not exceed window_size ({self.window_size!r}), "
                 f"got {self.minimum_calls!r}"
             )
-        _finite("timeout_multiplier", self.timeout_multiplier)
-        if self.timeout_multiplier < 1:
-            raise ValueError(
-                f"timeout_multiplier must be at least 1, got {self.timeout_multiplier!r}"
-            )
-        _finite("max_reset_timeout", self.max_reset_timeout)
+        validate.number("timeout_multiplier", self.timeout_multiplier, minimum=1)
+        validate.number("max_reset_timeout", self.max_reset_timeout)
         if self.max_reset_timeout < self.reset_timeout:
             raise ValueError(
                 f"max_reset_timeout must be at least reset_timeout ({self.reset_timeout!r}), "
@@ -86,50 +76,28 @@ class BreakerConfig:
             )
 
 
-def _positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer of at least 1, got {value!r}")
-
-
-def _finite(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-
-
 class CircuitBreaker:
     """Guards calls to one dependency; see the module's description for the rules.
 
+    Configure it with a ``config``, or with `BreakerConfig`'s fields given directly
+    (``CircuitBreaker(3, 10.0)``, ``CircuitBreaker(failure_threshold=5)``), not both.
     ``clock`` returns the current time in seconds; by default the running event loop's
     clock, so the breaker runs in virtual time when the loop does.
     """
 
     def __init__(
         self,
-        failure_threshold: int = 3,
-        reset_timeout: float = 10.0,
-        *,
-        failure_rate_threshold: float | None = None,
-        window_size: int = 20,
-        minimum_calls: int = 10,
-        half_open_max_calls: int = 1,
-        success_threshold: int = 1,
-        timeout_multiplier: float = 1.0,
-        max_reset_timeout: float = 300.0,
+        *fields: Any,
+        config: BreakerConfig | None = None,
         clock: Callable[[], float] | None = None,
         events: EventSink | None = None,
         source: str = "breaker",
+        **named_fields: Any,
     ) -> None:
-        self.config = BreakerConfig(
-            failure_threshold=failure_threshold,
-            reset_timeout=reset_timeout,
-            failure_rate_threshold=failure_rate_threshold,
-            window_size=window_size,
-            minimum_calls=minimum_calls,
-            half_open_max_calls=half_open_max_calls,
-            success_threshold=success_threshold,
-            timeout_multiplier=timeout_multiplier,
-            max_reset_timeout=max_reset_timeout,
-        )
+        if config is not None and (fields or named_fields):
+            given = [*map(repr, fields), *named_fields]
+            raise ValueError(f"config and its fields given both: {', '.join(given)}")
+        self.config = config if config is not None else BreakerConfig(*fields, **named_fields)
         self._clock = clock or (lambda: asyncio.get_running_loop().time())
         self._emit = Emitter(source, events, self._clock)
         self.state = BreakerState.CLOSED

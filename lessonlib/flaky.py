@@ -6,6 +6,8 @@ import asyncio
 import random
 from dataclasses import dataclass
 
+from . import validate
+
 
 @dataclass(frozen=True, slots=True)
 class Connection:
@@ -28,10 +30,8 @@ class FlakyConnect:
         handshake_time: float = 0.02,
         rng: random.Random | None = None,
     ) -> None:
-        if not 0.0 <= failure_rate <= 1.0:
-            raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate!r}")
-        if not handshake_time >= 0:
-            raise ValueError(f"handshake_time must not be negative, got {handshake_time!r}")
+        validate.probability("failure_rate", failure_rate)
+        validate.seconds("handshake_time", handshake_time)
         self.failure_rate = failure_rate
         self.handshake_time = handshake_time
         self.rng = rng if rng is not None else random.Random()

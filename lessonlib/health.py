@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import validate
 from .events import Event, EventSink, Kind
 from .tables import Table
 
@@ -139,8 +140,7 @@ class HealthMonitor:
         max_transitions: int = 10_000,
         events: EventSink | None = None,
     ) -> None:
-        if not window > 0:
-            raise ValueError(f"window must be greater than 0, got {window!r}")
+        validate.positive("window", window)
         if not 0 < threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
         recover_at = min(1.0, threshold + 0.02) if recover_at is None else recover_at
@@ -151,12 +151,7 @@ class HealthMonitor:
         min_observed = window / 10 if min_observed is None else min_observed
         if not 0 <= min_observed <= window:
             raise ValueError(f"min_observed must be between 0 and window, got {min_observed!r}")
-        if (
-            isinstance(max_transitions, bool)
-            or not isinstance(max_transitions, int)
-            or (max_transitions < 2)
-        ):
-            raise ValueError(f"max_transitions must be an integer >= 2, got {max_transitions!r}")
+        validate.integer("max_transitions", max_transitions, minimum=2)
         self.window = window
         self.threshold = threshold
         self.recover_at = recover_at

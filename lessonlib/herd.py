@@ -13,7 +13,7 @@ import asyncio
 import random
 from dataclasses import dataclass, replace
 
-from . import vtime
+from . import validate, vtime
 from .backoff import BackoffPolicy, Jitter
 from .events import EventLog, Kind
 from .retry import connect_with_retry
@@ -27,10 +27,8 @@ class RecoveringServer:
     """A server that admits at most ``capacity`` handshakes per ``window`` seconds."""
 
     def __init__(self, capacity: int, window: float) -> None:
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
-        if not window > 0:
-            raise ValueError(f"window must be greater than 0, got {window!r}")
+        validate.integer("capacity", capacity, minimum=1)
+        validate.positive("window", window)
         self.capacity = capacity
         self.window = window
         self._slot = -1

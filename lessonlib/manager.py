@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import validate
 from .backoff import BackoffPolicy
 from .breaker import BreakerState, CircuitBreaker
 from .events import Event, EventBus, EventSink, Kind
@@ -82,11 +83,9 @@ class MultiExchangeManager:
         check_every: float | None = None,
         events: EventSink | None = None,
     ) -> None:
-        if not stale_after > 0:
-            raise ValueError(f"stale_after must be greater than 0, got {stale_after!r}")
+        validate.positive("stale_after", stale_after)
         check_every = stale_after / 4 if check_every is None else check_every
-        if not check_every > 0:
-            raise ValueError(f"check_every must be greater than 0, got {check_every!r}")
+        validate.positive("check_every", check_every)
         self.stale_after = stale_after
         self.check_every = check_every
         self.events = EventBus()

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 
+from . import validate
 from .backoff import Backoff, BackoffPolicy
 from .events import Emitter, EventSink, Kind
 
@@ -182,8 +183,8 @@ async def connect_with_retry(
         backoff = Backoff(policy or BackoffPolicy(), rng)
     elif policy is not None and policy is not backoff.policy:
         raise ValueError(f"policy {policy!r} differs from the given backoff's policy")
-    if attempt_timeout is not None and not attempt_timeout > 0:
-        raise ValueError(f"attempt_timeout must be greater than 0, got {attempt_timeout!r}")
+    if attempt_timeout is not None:
+        validate.positive("attempt_timeout", attempt_timeout)
 
     loop = asyncio.get_running_loop()
     emit = Emitter(source, events, loop.time)

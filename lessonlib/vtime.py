@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import looptime
 
+from . import validate
+
 T = TypeVar("T")
 
 Main = Coroutine[Any, Any, T] | Callable[[], Awaitable[T]]
@@ -79,8 +81,7 @@ def new_loop(
         raise ValueError(f"end must be later than start ({start!r}), got {end!r}")
     if idle_timeout is not None and not idle_timeout > 0:
         raise ValueError(f"idle_timeout must be greater than 0 or None, got {idle_timeout!r}")
-    if isinstance(noop_cycles, bool) or not isinstance(noop_cycles, int) or noop_cycles < 0:
-        raise ValueError(f"noop_cycles must be a non-negative integer, got {noop_cycles!r}")
+    validate.integer("noop_cycles", noop_cycles)
     return looptime.new_event_loop(
         start=start, end=end, idle_timeout=idle_timeout, noop_cycles=noop_cycles
     )

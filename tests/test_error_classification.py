@@ -125,11 +125,10 @@ def test_a_cycle_of_causes_ends() -> None:
     assert is_transient(first) is True
 
 
-def test_the_feed_clients_classifier_agrees() -> None:
-    assert feed_errors.retryable(gaierror("EAI_NONAME")) is False
-    assert feed_errors.retryable(wrapped(gaierror("EAI_NONAME"))) is False
-    assert feed_errors.retryable(gaierror("EAI_AGAIN")) is True
-    assert feed_errors.retryable(feed_errors.ProtocolViolation("bad frame")) is True
+def test_the_feed_clients_own_errors_are_transient() -> None:
+    assert is_transient(feed_errors.ProtocolViolation("bad frame")) is True
+    assert is_transient(feed_errors.ServerShutdown("maintenance", 2.0)) is True
+    assert is_transient(feed_errors.ConnectionSilent("no frame for 3 s")) is True
 
 
 # --- the driver -----------------------------------------------------------------------------

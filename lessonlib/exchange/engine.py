@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
+from .. import validate
 from ..events import Emitter, EventSink, Kind
 from ..protocol.messages import Shutdown, Welcome, encode
 from . import faults as checks
@@ -72,16 +73,9 @@ class ExchangeCore:
         wall_clock: Callable[[], float] = time.time,
         events: EventSink | None = None,
     ) -> None:
-        checks.seconds("tick_rate", tick_rate)
-        if tick_rate <= 0:
-            raise ValueError(f"tick_rate must be greater than 0, got {tick_rate!r}")
-        checks.seconds("heartbeat_interval", heartbeat_interval)
-        if heartbeat_interval <= 0:
-            raise ValueError(
-                f"heartbeat_interval must be greater than 0, got {heartbeat_interval!r}"
-            )
-        if checks.count("max_subscriptions", max_subscriptions) < 1:
-            raise ValueError(f"max_subscriptions must be at least 1, got {max_subscriptions!r}")
+        validate.positive("tick_rate", tick_rate)
+        validate.positive("heartbeat_interval", heartbeat_interval)
+        validate.integer("max_subscriptions", max_subscriptions, minimum=1)
         if not isinstance(name, str) or not name:
             raise ValueError(f"name must be a non-empty string, got {name!r}")
         self.name = name
@@ -248,18 +242,18 @@ class ExchangeCore:
 
     def refuse(self, count: int = 1) -> None:
         """Answer the next ``count`` handshakes with HTTP 503."""
-        self.faults.refuse_next += checks.count("count", count)
+        self.faults.refuse_next += validate.integer("count", count)
         self._record(Fault.REFUSE, count=count)
 
     def rate_limit(self, count: int = 1, retry_after: float = 1.0) -> None:
         """Answer the next ``count`` handshakes with HTTP 429 and a Retry-After header."""
-        self.faults.rate_limit_next += checks.count("count", count)
-        self.faults.retry_after = checks.seconds("retry_after", retry_after)
+        self.faults.rate_limit_next += validate.integer("count", count)
+        self.faults.retry_after = validate.seconds("retry_after", retry_after)
         self._record(Fault.RATE_LIMIT, count=count, retry_after=retry_after)
 
     def stall(self, seconds: float) -> None:
         """Send nothing at all on any connection for ``seconds``; connections stay open."""
-        seconds = checks.seconds("seconds", seconds)
+        seconds = validate.seconds("seconds", seconds)
         self.faults.stalled_until = max(self.faults.stalled_until, self.now() + seconds)
         self._record(Fault.STALL, seconds=seconds)
 
@@ -268,7 +262,7 @@ class ExchangeCore:
 
         They stay in the market's buffer: a client that notices the gap can resume.
         """
-        count = checks.count("count", count)
+        count = validate.integer("count", count)
         for symbol in self.market.symbols:
             self.faults.skip_next[symbol] = self.faults.skip_next.get(symbol, 0) + count
         self._record(Fault.SKIP, count=count)
@@ -282,13 +276,13 @@ class ExchangeCore:
 
     def latency(self, seconds: float) -> None:
         """Delay every frame by ``seconds`` from now on (0 removes the delay)."""
-        self.faults.latency = checks.seconds("seconds", seconds)
+        self.faults.latency = validate.seconds("seconds", seconds)
         self._record(Fault.LATENCY, seconds=self.faults.latency)
 
     def shutdown(self, reconnect_after: float = 2.0, reason: str = "maintenance") -> int:
         """Announce a restart, close every connection with 1012, and refuse handshakes
         (HTTP 503) for ``reconnect_after`` seconds, as a restarting server would."""
-        reconnect_after = checks.seconds("reconnect_after", reconnect_after)
+        reconnect_after = validate.seconds("reconnect_after", reconnect_after)
         notice = encode(Shutdown(reason, reconnect_after))
         sessions = list(self._sessions)
         for session in sessions:
@@ -300,7 +294,7 @@ class ExchangeCore:
 
     def flaky_handshakes(self, probability: float) -> None:
         """Fail each handshake (HTTP 503) with ``probability``; 0 turns it off."""
-        self.faults.flaky = checks.probability("probability", probability)
+        self.faults.flaky = validate.probability("probability", probability)
         self._record(Fault.FLAKY, probability=self.faults.flaky)
 
     def heal(self) -> None:
@@ -314,9 +308,7 @@ class ExchangeCore:
     def every(self, interval: float, fault: str, *args: Any) -> asyncio.Task[None]:
         """Inject ``fault`` (a method name, e.g. "drop") every ``interval`` seconds."""
         action = self._fault_method(fault, args)
-        interval = checks.seconds("interval", interval)
-        if interval <= 0:
-            raise ValueError(f"interval must be greater than 0, got {interval!r}")
+        interval = validate.positive("interval", interval)
 
         command = command_words(fault, args)
 
@@ -333,7 +325,7 @@ class ExchangeCore:
     def after(self, delay: float, fault: str, *args: Any) -> asyncio.Task[None]:
         """Inject ``fault`` once, ``delay`` seconds from now."""
         action = self._fault_method(fault, args)
-        delay = checks.seconds("delay", delay)
+        delay = validate.seconds("delay", delay)
 
         async def once() -> None:
             await asyncio.sleep(delay)

@@ -56,28 +56,6 @@ GARBAGE_FRAMES = {
 }
 
 
-def count(name: str, value: object) -> int:
-    """A validated non-negative whole number of something."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return value
-
-
-def seconds(name: str, value: object) -> float:
-    """A validated non-negative, finite duration."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number of seconds, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value!r}")
-    return float(value)
-
-
-def probability(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a probability between 0 and 1, got {value!r}")
-    return float(value)
-
-
 def close_code(value: object) -> int:
     if value not in CLOSE_CODES or isinstance(value, bool):
         codes = ", ".join(map(str, CLOSE_CODES))

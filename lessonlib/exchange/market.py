@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .. import validate
 from ..protocol.messages import Snapshot, Ticker
 
 STARTING_PRICES = {
@@ -58,10 +59,7 @@ class Market:
             raise ValueError(f"symbols must be a non-empty list of names, got {symbols!r}")
         if len(set(symbols)) != len(symbols):
             raise ValueError(f"symbols must not repeat, got {symbols!r}")
-        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int):
-            raise ValueError(f"buffer_size must be an integer, got {buffer_size!r}")
-        if buffer_size < MIN_BUFFER:
-            raise ValueError(f"buffer_size must be at least {MIN_BUFFER}, got {buffer_size!r}")
+        validate.integer("buffer_size", buffer_size, minimum=MIN_BUFFER)
         self.rng = random.Random(seed)
         self.venue_rng = None if venue_seed is None else random.Random(venue_seed)
         self.symbols = tuple(symbols)

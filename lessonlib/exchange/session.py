@@ -12,13 +12,12 @@ import asyncio
 import contextlib
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ..protocol.messages import Error, Heartbeat, Pong, Subscribed, Unsubscribed, encode
 from ..protocol.requests import BadRequest, Ping, Subscribe, Unsubscribe, parse_request
-
-if TYPE_CHECKING:
-    from .engine import ExchangeCore
+from .faults import FaultState
+from .market import Market
 
 OUTBOX_LIMIT = 20_000  # frames; a client this far behind is dropped as a slow consumer
 RATE_LIMITED_AFTER = 20  # requests within one second beyond this get `rate_limited`
@@ -33,6 +32,24 @@ class Transport(Protocol):
     def abort(self) -> None: ...
 
 
+class Host(Protocol):
+    """What a session needs of the exchange it belongs to (an `ExchangeCore`)."""
+
+    heartbeat_interval: float
+    max_subscriptions: int
+    faults: FaultState
+    market: Market
+    stream: str | None
+    stats_frames_sent: int
+    stats_bad_requests: int
+
+    def now(self) -> float: ...
+    def epoch(self, loop_time: float) -> float: ...
+    def listen(self, session: Session, symbol: str) -> None: ...
+    def unlisten(self, session: Session, symbol: str) -> None: ...
+    def forget(self, session: Session) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Close:
     code: int
@@ -42,7 +59,7 @@ class _Close:
 class Session:
     """The exchange's side of one connection."""
 
-    def __init__(self, core: ExchangeCore, transport: Transport, number: int) -> None:
+    def __init__(self, core: Host, transport: Transport, number: int) -> None:
         self.core = core
         self.transport = transport
         self.number = number

@@ -29,12 +29,13 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
+from .. import validate
 from ..backoff import Backoff, BackoffPolicy
 from ..breaker import CircuitBreaker
 from ..events import Emitter, EventSink, Kind
 from ..protocol import messages as protocol
 from ..protocol.requests import Subscribe, Unsubscribe, encode_request
-from ..retry import keep_connected
+from ..retry import is_transient, keep_connected
 from .book import SubscriptionBook, Verdict
 from .errors import (
     ConnectionSilent,
@@ -44,7 +45,6 @@ from .errors import (
     SubscriptionRejected,
     rate_limited,
     retry_after,
-    retryable,
 )
 from .state import (
     Closed,
@@ -95,12 +95,9 @@ class PriceFeedClient:
         open_timeout: float = 5.0,
         rate_limit_penalty: int = 3,
     ) -> None:
-        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 1:
-            raise ValueError(f"buffer_size must be a positive integer, got {buffer_size!r}")
-        if not silence_intervals >= 1:
-            raise ValueError(f"silence_intervals must be at least 1, got {silence_intervals!r}")
-        if not open_timeout > 0:
-            raise ValueError(f"open_timeout must be greater than 0, got {open_timeout!r}")
+        validate.integer("buffer_size", buffer_size, minimum=1)
+        validate.number("silence_intervals", silence_intervals, minimum=1)
+        validate.positive("open_timeout", open_timeout)
         if isinstance(exchange, str):
             if not exchange.startswith(("ws://", "wss://")):
                 raise ValueError(f"exchange must be a ws:// or wss:// URL, got {exchange!r}")
@@ -286,7 +283,7 @@ class PriceFeedClient:
                 self._attempt,
                 self._session,
                 backoff=backoff,
-                retryable=retryable,
+                retryable=is_transient,
                 delay_floor=delay_floor,
                 gate=self._breaker_gate if self.breaker is not None else None,
                 events=self._events,
@@ -326,7 +323,7 @@ class PriceFeedClient:
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except BaseException as error:
-            if self.breaker is not None and retryable(error):
+            if self.breaker is not None and is_transient(error):
                 self.breaker.record_failure()
             if isinstance(error, protocol.MalformedFrame):
                 raise ProtocolViolation(str(error)) from error

@@ -6,8 +6,6 @@ import contextlib
 
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from ..retry import is_transient
-
 
 class SubscriptionRejected(Exception):
     """The exchange refused a symbol (``code`` is PROTOCOL.md's error code)."""
@@ -41,10 +39,6 @@ class FeedStopped(ConnectionError):
         why = "closed" if reason is None else f"gave up: {type(reason).__name__}: {reason}"
         super().__init__(f"feed client {name} stopped ({why})")
         self.reason = reason
-
-
-def retryable(error: BaseException) -> bool:
-    return isinstance(error, ProtocolViolation | ServerShutdown) or is_transient(error)
 
 
 def rate_limited(error: BaseException) -> bool:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from .. import validate
+
 
 class LiveView:
     """Calls `draw` every ``refresh`` seconds from `start` until `stop`, or for ``run_for``
     seconds (how a notebook run with no one watching ends its live parts by itself)."""
 
     def __init__(self, refresh: float) -> None:
-        if not refresh > 0:
-            raise ValueError(f"refresh must be greater than 0, got {refresh!r}")
+        validate.positive("refresh", refresh)
         self.refresh = refresh
         self.frames_drawn = 0
         self._task: asyncio.Task[None] | None = None

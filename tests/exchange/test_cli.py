@@ -70,7 +70,7 @@ def test_a_bad_option_is_named_and_exits_2() -> None:
     process = start("--tick-rate", "-5")
     _out, err = process.communicate(timeout=20)
     assert process.returncode == 2
-    assert "tick_rate must not be negative, got -5.0" in err
+    assert "tick_rate must be greater than 0, got -5.0" in err
 
 
 def test_a_bad_fault_at_start_is_named_and_nothing_is_served() -> None:

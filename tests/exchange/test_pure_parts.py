@@ -58,7 +58,7 @@ def test_the_same_seed_moves_the_same_prices() -> None:
     [
         ({"symbols": []}, "symbols must be a non-empty list"),
         ({"symbols": ["A", "A"]}, "symbols must not repeat"),
-        ({"buffer_size": 999}, "buffer_size must be at least 1000, got 999"),
+        ({"buffer_size": 999}, "buffer_size must be an integer of at least 1000, got 999"),
     ],
 )
 def test_bad_market_settings_are_refused(settings: dict[str, object], complaint: str) -> None:
