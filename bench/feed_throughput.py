@@ -4,7 +4,8 @@ Both read the same live stream from the same practice exchange (in its own proce
 alternating rounds of the same run. Each round counts the CPU time the reader's process spends
 per update; the reciprocal is the updates per second one core could take. The baseline is
 the least any reader can do: ``async for frame in ws: json.loads(frame)``.
-Aim: the client takes at least 0.8 of the baseline's rate.
+Aim: the client takes at least the baseline's rate (typed decoding, msgspec, parses and checks
+a ticker in a fifth of the time json.loads takes to make a dict of it).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def main() -> None:
     )
     print(f"bare websockets + json.loads: {b * 1e6:.1f} us CPU/update = {1 / b:,.0f} updates/s")
     print(f"PriceFeedClient:              {c * 1e6:.1f} us CPU/update = {1 / c:,.0f} updates/s")
-    print(f"client / baseline rate: {b / c:.2f} (aim >= 0.8)")
+    print(f"client / baseline rate: {b / c:.2f} (aim >= 1.0)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import itertools
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,10 +223,14 @@ class PriceFeedClient:
     async def updates(self) -> AsyncIterator[PriceUpdate]:
         """Every price as it arrives, in ``seq`` order per symbol; ends when the client is
         closed or gives up (then ``error`` says why), once every queued price is handed out."""
+        queue = self._queue
         while True:
-            if self._stopped and self._queue.empty():
+            if not queue.empty():
+                update = queue.get_nowait()
+            elif self._stopped:
                 return
-            update = await self._queue.get()
+            else:
+                update = await queue.get()
             if update is not None:
                 yield update
 
@@ -368,7 +372,8 @@ class PriceFeedClient:
                         raise ConnectionSilent(f"no frame for {silence:g} s") from None
                     raise
                 self._listening_since = None
-                await self._handle(frame)
+                if (rest := self._handle(frame)) is not None:
+                    await rest
         finally:
             watchdog.cancel()
             self._listening_since = None
@@ -411,20 +416,22 @@ class PriceFeedClient:
         stream = self.book.stream if resume else None
         return encode_request(Subscribe(next(self._ids), tuple(symbols), resume, stream))
 
-    async def _handle(self, frame: str | bytes) -> None:
+    def _handle(self, frame: str | bytes) -> Awaitable[None] | None:
+        """Act on one frame. What cannot be done at once (a send, a wait for the consumer)
+        is returned to be awaited: most frames need no coroutine at all."""
         try:
             message = protocol.parse_server_frame(frame)
         except protocol.MalformedFrame as error:
             self._malformed += 1
             self._emit_event(Kind.MALFORMED, error=str(error), frame=repr(frame)[:120])
-            return
+            return None
         match message:
             case protocol.Ticker():
                 verdict = self.book.ticker(message.symbol, message.seq)
                 if verdict is Verdict.DELIVER:
-                    await self._deliver(message, snapshot=False)
-                elif verdict is Verdict.RESYNC:
-                    await self._resync(message.symbol, message.seq)
+                    return self._deliver(message, snapshot=False)
+                if verdict is Verdict.RESYNC:
+                    return self._resync(message.symbol, message.seq)
             case protocol.Snapshot():
                 verdict, missed = self.book.snapshot(message.symbol, message.seq)
                 if missed:
@@ -432,7 +439,7 @@ class PriceFeedClient:
                         Kind.GAP, symbol=message.symbol, missed=missed, until=message.seq
                     )
                 if verdict is Verdict.DELIVER:
-                    await self._deliver(message, snapshot=True)
+                    return self._deliver(message, snapshot=True)
             case protocol.Subscribed():
                 if self.book.subscribed(message.symbol):
                     self._answer(message.symbol, None)
@@ -452,10 +459,12 @@ class PriceFeedClient:
                 raise ServerShutdown(message.reason, message.reconnect_after)
             case _:
                 pass  # heartbeat, pong, unsubscribed: their arrival alone keeps us alive
+        return None
 
-    async def _deliver(
+    def _deliver(
         self, message: protocol.Ticker | protocol.Snapshot, *, snapshot: bool
-    ) -> None:
+    ) -> Awaitable[None] | None:
+        """Hand an update to the consumer; a full queue is returned to wait on."""
         update = PriceUpdate(
             message.symbol, message.bid, message.ask, message.seq, message.ts, snapshot
         )
@@ -470,7 +479,10 @@ class PriceFeedClient:
                 ask=update.ask,
                 snapshot=snapshot,
             )
-        await self._queue.put(update)  # backpressure: waits while the consumer is behind
+        if self._queue.full():
+            return self._queue.put(update)  # backpressure: waits while the consumer is behind
+        self._queue.put_nowait(update)
+        return None
 
     async def _resync(self, symbol: str, seen: int) -> None:
         """A live seq jumped: ask for a replay from the last seq delivered."""

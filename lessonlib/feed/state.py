@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
 
-@dataclass(frozen=True, slots=True)
-class PriceUpdate:
+
+class PriceUpdate(msgspec.Struct, frozen=True):
     """One price of one symbol: best bid and ask, the exchange's ``seq`` and timestamp.
 
     ``snapshot`` is true for the exchange's picture of the current price (sent on a fresh
     subscription, or when a resume reaches further back than the exchange remembers).
+    An immutable record like a frozen dataclass; a msgspec struct because one is made per
+    update, and a struct is made ten times faster.
     """
 
     symbol: str
