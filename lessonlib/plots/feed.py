@@ -60,6 +60,7 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
         (Kind.RESUBSCRIBED, RESUME, "^", "subscriptions restored / resynced"),
         (Kind.GAP, GAP, "X", "gap the exchange could not fill"),
         (Kind.MALFORMED, MALFORMED, "D", "malformed frame"),
+        (Kind.STREAM, "black", "*", "exchange restarted: a new stream, a fresh snapshot"),
     ]
     for kind, colour, marker, label in markers:
         times = [e.time - start for e in events if e.kind is kind]
@@ -75,7 +76,7 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
             )
     bottom.set_ylim(0, height * 1.05)
     bottom.set_xlabel("time (s)")
-    if any(e.kind in (Kind.RESUBSCRIBED, Kind.GAP, Kind.MALFORMED) for e in events):
+    if any(e.kind in {kind for kind, *_ in markers} for e in events):
         bottom.legend(loc="lower right", fontsize=8)
     bottom.set_xlim(0, max(end, bin_width))
     return fig
