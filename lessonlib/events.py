@@ -60,6 +60,10 @@ class Event:
         """What happened, for a person: the kind and the details, floats kept short."""
         return self.kind.value + "".join(f" {k}={_brief(v)}" for k, v in self.details.items())
 
+    def format(self, start: float = 0.0) -> str:
+        """One line for a person: seconds since ``start`` (a run's beginning), source, what."""
+        return f"{self.time - start:8.3f}s  {self.source:<10} {self.describe()}"
+
     def __repr__(self) -> str:
         return f"Event({self.time:.3f}s {self.source} {self.describe()})"
 
@@ -101,12 +105,31 @@ class EventBus:
 
 
 class EventLog:
-    """Records events in order; with `maxlen` it keeps only the newest ones (bounded memory)."""
+    """Records events in order; with `maxlen` it keeps only the newest ones (bounded memory).
 
-    def __init__(self, events: Iterable[Event] = (), *, maxlen: int | None = None) -> None:
+    ``start`` is when the run began (loop time); when not given, the first event's time.
+    """
+
+    def __init__(
+        self,
+        events: Iterable[Event] = (),
+        *,
+        maxlen: int | None = None,
+        start: float | None = None,
+    ) -> None:
         self._events: deque[Event] = deque(events, maxlen=maxlen)
+        self._start = (
+            start if start is not None else (self._events[0].time if self._events else None)
+        )
+
+    @property
+    def start(self) -> float:
+        """The loop time that `lines` and `show` count from: the run's beginning."""
+        return 0.0 if self._start is None else self._start
 
     def __call__(self, event: Event) -> None:
+        if self._start is None:
+            self._start = event.time
         self._events.append(event)
 
     append = __call__
@@ -135,6 +158,14 @@ class EventLog:
     def times(self, kind: Kind | str, source: str | None = None) -> list[float]:
         """When each event of `kind` happened."""
         return [e.time for e in self.where(kind, source=source)]
+
+    def lines(self, events: Iterable[Event] | None = None) -> list[str]:
+        """These events (all of the log's when none given), timed from the run's start."""
+        return [e.format(self.start) for e in (self if events is None else events)]
+
+    def show(self, events: Iterable[Event] | None = None) -> None:
+        """Print `lines`: what a lesson shows instead of the loop's clock."""
+        print("\n".join(self.lines(events)))
 
     def __repr__(self) -> str:
         return f"EventLog({len(self)} events)"

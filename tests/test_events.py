@@ -241,3 +241,38 @@ def test_an_emitter_feeds_a_bus() -> None:
     bus.subscribe(log)
     Emitter("okx", bus, lambda: 1.0)(Kind.TRADING, allowed=False)
     assert log[0] == Event(1.0, "okx", Kind.TRADING, {"allowed": False})
+
+
+# --- times since the run's start ------------------------------------------------------------
+
+
+def test_a_log_times_its_lines_from_its_first_event_unless_told_its_start() -> None:
+    log = EventLog()
+    log(Event(1230.25, "kraken", Kind.ATTEMPT, {"attempt": 1}))
+    log(Event(1231.5, "kraken", Kind.CONNECTED))
+    assert log.start == 1230.25
+    assert log.lines() == [
+        "   0.000s  kraken     attempt attempt=1",
+        "   1.250s  kraken     connected",
+    ]
+    told = EventLog(log, start=1200.0)
+    assert told.lines(told.where(Kind.CONNECTED)) == ["  31.500s  kraken     connected"]
+
+
+def test_a_logs_start_survives_clearing_and_a_bounded_log_forgetting_its_first_event() -> None:
+    log = EventLog(maxlen=1)
+    log(Event(10.0, "okx", Kind.ATTEMPT, {"attempt": 1}))
+    log(Event(12.0, "okx", Kind.SUCCESS, {"attempt": 1}))
+    assert [e.time for e in log] == [12.0] and log.start == 10.0
+    log.clear()
+    log(Event(15.0, "okx", Kind.LOST))
+    assert log.lines() == ["   5.000s  okx        lost"]
+
+
+def test_an_empty_log_shows_nothing_and_counts_from_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    log = EventLog()
+    assert log.start == 0.0 and log.lines() == []
+    EventLog([Event(2.0, "a", Kind.GAP, {"missed": 2})]).show()
+    assert capsys.readouterr().out == "   0.000s  a          gap missed=2\n"
