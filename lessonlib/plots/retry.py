@@ -11,6 +11,8 @@ import random
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from matplotlib.ticker import MaxNLocator
+
 from ..backoff import BackoffPolicy, Jitter
 from ..events import Event, Kind
 from ..herd import HerdResult
@@ -83,15 +85,16 @@ def backoff_timeline(events: Iterable[Event], policy: BackoffPolicy, *, title: s
         color="black",
         lw=1,
         ls=":",
-        label="min(cap, initial × multiplier^n)",
+        label="min(cap, initial × multiplier^(n-1)) for retry n",
     )
     bottom.axhline(
         policy.max_delay, color=CAP, ls="--", lw=1.5, label=f"cap = {policy.max_delay:g} s"
     )
     bottom.set_yscale("log")
     bottom.set_xlabel("retry number")
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.set_ylabel("delay (s, log scale)")
-    bottom.legend(loc="lower right", fontsize=8)
+    bottom.legend(loc="upper left", fontsize=8)
     return fig
 
 
@@ -110,18 +113,30 @@ def jitter_strategies(
         for _ in range(clients):
             delays = list(strategy.delays(random.Random(rng.random())))
             ax.plot(numbers, delays, "o-", color=STRATEGY_COLOURS[jitter], alpha=0.35, ms=3, lw=0.8)
-        ax.step(
-            numbers,
-            [base.ceiling(n) for n in numbers],
-            where="mid",
-            color="black",
-            lw=1.2,
-            ls=":",
-            label="no jitter",
-        )
+        if jitter is Jitter.DECORRELATED:
+            # Its waits follow the previous wait, not the retry number: no per-retry ceiling.
+            ax.text(
+                0.03,
+                0.97,
+                "no ceiling per retry:\neach wait is drawn from\n[initial, 3 × previous], capped",
+                transform=ax.transAxes,
+                va="top",
+                fontsize=8,
+            )
+        else:
+            ax.step(
+                numbers,
+                [base.ceiling(n) for n in numbers],
+                where="mid",
+                color="black",
+                lw=1.2,
+                ls=":",
+                label="no-jitter schedule",
+            )
         ax.axhline(base.max_delay, color=CAP, ls="--", lw=1, label="cap")
         ax.set_title(jitter.value)
         ax.set_xlabel("retry number")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set_ylabel("delay (s)")
     axes[0].legend(loc="upper left", fontsize=8)
     fig.suptitle(f"{clients} clients per strategy: where each one waits before its next retry")
@@ -131,22 +146,35 @@ def jitter_strategies(
 def herd_histogram(
     results: Mapping[Jitter, HerdResult], *, bin_width: float = 0.1, show_until: float = 15.0
 ) -> Figure:
-    """Reconnect attempts per ``bin_width`` seconds for each strategy, on one time axis."""
+    """Connection attempts per ``bin_width`` seconds for each strategy, on one time axis.
+
+    A log scale, so that the server's capacity (tens) shows beside the first rush (thousands).
+    """
     fig = Figure(figsize=(11, 1.9 * len(results) + 0.6))
     axes = fig.subplots(len(results), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
     edges = [i * bin_width for i in range(round(show_until / bin_width) + 1)]
     for ax, (jitter, result) in zip(axes, results.items(), strict=True):
         ax.hist(result.attempt_times, bins=edges, color=STRATEGY_COLOURS[jitter])
+        ax.set_yscale("log")
         capacity = result.capacity * bin_width / result.window
         ax.axhline(capacity, color="black", ls="--", lw=1)
-        ax.text(show_until, capacity, " server's capacity", va="center", fontsize=8)
+        ax.text(
+            show_until,
+            capacity,
+            f" server admits\n {capacity:g} per {bin_width * 1000:g} ms",
+            va="center",
+            fontsize=8,
+        )
         note = f"{result.calls:,} calls, last client in at {result.finished:,.1f} s"
         if result.finished > show_until:
             note += f"  (continues beyond {show_until:g} s)"
         ax.set_title(f"{jitter.value}: {note}", loc="left", fontsize=10)
-        ax.set_ylabel(f"per {bin_width * 1000:g} ms")
+        ax.set_ylabel(f"attempts per\n{bin_width * 1000:g} ms (log)")
     axes[-1].set_xlim(0, show_until)
     axes[-1].set_xlabel("time since the server came back (s)")
     first = next(iter(results.values()))
-    fig.suptitle(f"{first.clients:,} clients reconnect to one server at the same moment")
+    fig.suptitle(
+        f"{first.clients:,} clients reconnect to one server at the same moment: "
+        "connection attempts per time slot"
+    )
     return fig
