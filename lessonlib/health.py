@@ -47,8 +47,9 @@ class HealthReport:
 class _Source:
     """The running state of one source; everything the report needs, in O(window) memory."""
 
-    def __init__(self, now: float, window: float, max_transitions: int) -> None:
+    def __init__(self, now: float, window: float, max_transitions: int, grace: float) -> None:
         self.start = now
+        self.grace = grace  # a first connection this soon after watching starts the watch
         self.window = window
         self.up = False
         self.changed_at = now
@@ -90,6 +91,9 @@ class _Source:
             if self.ever_up:
                 self.down_after_loss += now - self.changed_at
                 self.recoveries += 1
+            elif now - self.start <= self.grace:
+                self.start = now  # start-up: connecting the first time is no outage
+                self.history.clear()
             self.ever_up = True
         self.up, self.changed_at = up, now
         self.transitions.append((now, up))
@@ -126,7 +130,9 @@ class HealthMonitor:
     ``window`` is the sliding window for reliability, in seconds. An alert is raised when a
     source's reliability over the window falls below ``threshold`` and cleared when it is
     back at ``recover_at`` or above (hysteresis: a value hovering around the threshold does
-    not flap). No alert before ``min_observed`` seconds of a source have been watched.
+    not flap). No alert before ``min_observed`` seconds of a source have been watched; a
+    source that first connects within those seconds is watched from its connection on (a
+    start-up grace: the first connect on a busy machine is no outage).
     Alerts are `Kind.ALERT` events on ``events`` and calls of the `on_alert` callbacks.
     """
 
@@ -166,7 +172,9 @@ class HealthMonitor:
     def watch(self, source: str, now: float) -> None:
         """Start watching ``source`` at ``now`` (one that never connects counts from here)."""
         if source not in self._sources:
-            self._sources[source] = _Source(now, self.window, self.max_transitions)
+            self._sources[source] = _Source(
+                now, self.window, self.max_transitions, self.min_observed
+            )
 
     def __call__(self, event: Event) -> None:
         if event.kind in (Kind.ALERT, Kind.FAULT, Kind.TRADING, Kind.BREAKER):

@@ -137,3 +137,18 @@ def test_memory_stays_bounded_however_many_transitions() -> None:
 def test_bad_settings_are_refused(settings: dict[str, float], complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
         HealthMonitor(**settings)
+
+
+def test_a_first_connection_within_min_observed_is_start_up_not_an_outage() -> None:
+    """Connecting takes a moment (longer on a busy machine): a source that first connects
+    within ``min_observed`` is watched from its connection on; a later one counts as down."""
+    for connects_at, alerts_expected in [(0.9, []), (1.5, [True, False])]:
+        alerts = EventLog()
+        monitor = HealthMonitor(window=3.0, min_observed=1.0, events=alerts)
+        monitor.watch("x", 0.0)
+        monitor(state(connects_at, "x", "Connected"))
+        for step in range(1, 41):
+            monitor.check(connects_at + step * 0.1)
+        assert [e["raised"] for e in alerts.where(Kind.ALERT)] == alerts_expected
+        report = monitor.report("x")
+        assert report.observed == pytest.approx(4.0 if connects_at == 0.9 else 5.5)
