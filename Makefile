@@ -13,10 +13,14 @@ export HYPOTHESIS_PROFILE ?= suite
 # make stress-test: the load stress-ng puts on the cores while the suite runs, and its bound.
 STRESS_ARGS ?= --cpu 2 --cpu-load 50
 STRESS_TIMEOUT ?= 900
+# make soak: runs of each lesson (SOAK_LESSONS: some of them, such as 05_health_monitor).
+SOAK_RUNS ?= 10
+SOAK_LESSONS ?=
+SOAK_TIMEOUT ?= 3600
 # JupyterLab refuses to run as root (a container, a hand-built image) unless told it may.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help lab test test-random stress-test lint bench clean
+.PHONY: help lab test test-random stress-test soak lint bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -43,8 +47,8 @@ lab: $(VENV)/.lab-installed  ## create .venv, install the course, open JupyterLa
 		--LabApp.default_url=/lab/tree/notebooks/01_simple_retry.ipynb $(LAB_ARGS)
 
 lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and notebooks
-	$(BIN)/ruff check lessonlib tests bench notebooks exercises
-	$(BIN)/ruff format --check lessonlib tests bench notebooks exercises
+	$(BIN)/ruff check lessonlib tests bench scripts notebooks exercises
+	$(BIN)/ruff format --check lessonlib tests bench scripts notebooks exercises
 
 test: lint  ## create .venv if needed, install, run ruff and the whole test suite
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
@@ -56,6 +60,15 @@ stress-test: $(VENV)/.test-installed  ## make test while stress-ng keeps both co
 	@stress-ng $(STRESS_ARGS) --timeout $(STRESS_TIMEOUT) --quiet & stress=$$!; \
 	trap 'kill $$stress 2>/dev/null' INT TERM; \
 	$(MAKE) --no-print-directory test; status=$$?; \
+	kill $$stress 2>/dev/null; wait $$stress 2>/dev/null; exit $$status
+
+soak: $(VENV)/.test-installed  ## each lesson SOAK_RUNS times headless under stress-ng, story checked
+	@command -v stress-ng >/dev/null || { echo "make soak needs stress-ng" \
+		"(Debian: apt-get install stress-ng)"; exit 1; }
+	@echo "make soak: stress-ng $(STRESS_ARGS), $(SOAK_RUNS) headless runs of each lesson"
+	@stress-ng $(STRESS_ARGS) --timeout $(SOAK_TIMEOUT) --quiet & stress=$$!; \
+	trap 'kill $$stress 2>/dev/null' INT TERM; \
+	$(BIN)/python scripts/soak.py --runs $(SOAK_RUNS) $(SOAK_LESSONS); status=$$?; \
 	kill $$stress 2>/dev/null; wait $$stress 2>/dev/null; exit $$status
 
 bench: $(VENV)/.test-installed  ## run every benchmark (figures are ratios to a same-run baseline)
