@@ -18,12 +18,14 @@ def breaker_timeline(
     duration: float | None = None,
     title: str = "",
 ) -> Figure:
-    """Top: the breaker's state as a step line, each open spell shaded and labelled with its
-    reset timeout. Bottom: every call (the events of source ``calls``) at its time:
-    succeeded, failed, or refused by the breaker without being made."""
+    """Top: the breaker's state as a step line, each open spell shaded and labelled with how
+    long it lasted and its reset timeout. Bottom: every call (the events of source ``calls``)
+    at its time: succeeded, failed, or refused by the breaker without being made."""
     events = sorted(events, key=lambda e: e.time)
     start = events[0].time if events else 0.0
-    end = duration if duration is not None else (events[-1].time - start if events else 1.0)
+    # Without a duration, a margin: a transition at the very end is not drawn on the frame.
+    last = (events[-1].time - start) * 1.06 if events else 1.0
+    end = duration if duration is not None else last
     fig = Figure(figsize=(11, 4.6))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1.2, 1))
 
@@ -39,13 +41,31 @@ def breaker_timeline(
     )
     for (t0, state), t1 in zip(zip(times, states, strict=False), times[1:], strict=False):
         top.axvspan(t0, t1, color=COLOURS[state], alpha=0.15, lw=0)
-    openings = [(t, e) for t, e in transitions if e["new"] == "open"]
-    for index, (t, event) in enumerate(openings):
-        wait = event["open_for"]
+    # Each open spell as it really lasted: the reset timeout is the least it stays open; it
+    # half-opens only when a caller asks after that, so a quiet caller keeps it open longer.
+    spells = [
+        (t, left, event)
+        for (t, event), left in zip(transitions, times[2:], strict=False)
+        if event["new"] == "open"
+    ]
+    for t, left, _ in spells:
         arrow = {"arrowstyle": "->", "color": COLOURS["open"]}
-        top.annotate("", (t + wait, 2.25), (t, 2.25), arrowprops=arrow)
-        label = f"reset timeout {wait:g} s" if index == 0 else f"{wait:g} s"
-        top.text(t + wait / 2, 2.35, label, ha="center", fontsize=8, color=COLOURS["open"])
+        top.annotate("", (left, 2.25), (t, 2.25), arrowprops=arrow)
+        label = f"{left - t:.2g} s"
+        top.text((t + left) / 2, 2.35, label, ha="center", fontsize=8, color=COLOURS["open"])
+    timeouts = sorted({event["open_for"] for _, _, event in spells})
+    if timeouts:
+        waits = ", ".join(f"{w:g}" for w in timeouts)
+        top.text(
+            1.0,
+            1.02,
+            f"arrows: how long each open spell lasted (reset timeout {waits} s)",
+            transform=top.transAxes,
+            ha="right",
+            fontsize=8,
+            color=COLOURS["open"],
+        )
+    openings = spells
     top.set_yticks([0, 1, 2], ["closed", "half-open", "open"])
     top.set_ylim(-0.4, 2.7)
     top.set_title(title or f"the breaker opened {len(openings)} times", loc="left")
