@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from tqdm import tqdm
 
-from ..homework.checks import SEED_VARIABLE
+from .batch import Batch
+from .preflight import check_outputs
 from .results import Outcome, write_csv, write_feedback, write_gradescope
-from .submissions import Submission, find
+from .run import grade_one
+from .submissions import find
 
-WORKER = [sys.executable, "-m", "lessonlib.grade.worker"]
+INTERRUPTED_EXIT = 130  # what a shell reports for a program ended by Ctrl+C
 
 
 def parse(arguments: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m lessonlib.grade",
-        description="Grade submitted homework notebooks, each in a fresh kernel.",
+        description="Grade submitted homework notebooks, each in a fresh kernel of its own.",
     )
     parser.add_argument("submissions", nargs="+", help="notebooks, or folders holding them")
     parser.add_argument("--out", type=Path, required=True, help="the CSV to write")
@@ -37,32 +35,32 @@ def parse(arguments: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="notebooks graded at once (default: the number of cores)",
+        default=_cores(),
+        help="notebooks graded at once (default: the cores this process may use)",
     )
     parser.add_argument(
         "--timeout",
         type=float,
-        default=120.0,
-        help="seconds one notebook may take in all (default 120)",
+        default=300.0,
+        help="seconds one notebook may take in all (default 300)",
     )
     parser.add_argument(
         "--cell-timeout",
         type=float,
-        default=30.0,
-        help="seconds one cell may run before it is interrupted (default 30)",
+        default=120.0,
+        help="seconds one cell may run before it is interrupted (default 120)",
     )
     parser.add_argument(
         "--seed",
         type=int,
-        help="the scenarios' seed (default: a fresh one, "
-        "printed, so that a grading can be repeated)",
+        help="the grading seed (default: a fresh one, printed, so that a grading can be "
+        "repeated); it stays in this process, the notebooks never see it",
     )
     parser.add_argument(
         "--format",
         choices=["csv", "gradescope"],
         default="csv",
-        help="gradescope: also write results.json beside the CSV",
+        help="gradescope: also write results.json beside the CSV (one student's submission)",
     )
     options = parser.parse_args(arguments)
     for name in ("workers", "timeout", "cell_timeout"):
@@ -79,54 +77,58 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def grade_one(submission: Submission, options: argparse.Namespace, seed: int) -> Outcome:
-    """Run the worker on one notebook; whatever happens, an outcome comes back."""
-    started = time.perf_counter()
-    if submission.task is None:
-        return Outcome(submission, "no homework task found in it (no check cell, no metadata)")
-    env = os.environ | {SEED_VARIABLE: str(seed)}
-    command = [*WORKER, str(submission.path), submission.task, str(options.cell_timeout)]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
-    )
-    try:
-        out, err = process.communicate(timeout=options.timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # the worker and the kernel it started
-        process.communicate()
-        status = f"over the time limit of {options.timeout:g} s"
-        return Outcome(submission, status, seconds=time.perf_counter() - started)
-    seconds = time.perf_counter() - started
-    try:
-        result = json.loads(out)
-    except ValueError:
-        last = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-        return Outcome(submission, f"grading failed: {last[:200]}", seconds=seconds)
-    return Outcome(
-        submission, result["status"], result.get("report"), result.get("errors", []), seconds
-    )
-
-
 def main(arguments: list[str] | None = None) -> int:
     options = parse(arguments)
+    options.feedback = options.feedback or options.out.parent / "feedback"
     try:
         submissions = find(options.submissions)
+        if not submissions:
+            raise ValueError(
+                "SUBMISSIONS: no notebooks (*.ipynb) found in "
+                + ", ".join(repr(s) for s in options.submissions)
+            )
+        students = sorted({s.student for s in submissions})
+        if options.format == "gradescope" and len(students) > 1:
+            raise ValueError(
+                f"--format gradescope: Gradescope grades one student's submission at a time, "
+                f"but these are {len(students)} students' ({', '.join(students[:5])}"
+                f"{', …' if len(students) > 5 else ''}); grade them with --format csv"
+            )
+        check_outputs(options.out, options.feedback)
     except ValueError as error:
-        print(error, file=sys.stderr)
+        print(f"python -m lessonlib.grade: {error}", file=sys.stderr)
         return 2
     seed = options.seed if options.seed is not None else secrets.randbelow(10**6)
-    print(f"grading {len(submissions)} notebook(s) with {options.workers} worker(s), seed {seed}")
+    print(
+        f"grading {len(submissions)} notebook(s) with {options.workers} worker(s), seed {seed} "
+        f"(repeat with --seed {seed})",
+        flush=True,
+    )
     started = time.perf_counter()
-    outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(options.workers) as pool:
-        futures = [pool.submit(grade_one, s, options, seed) for s in submissions]
-        for future in tqdm(as_completed(futures), total=len(futures), unit="notebook"):
-            outcomes.append(future.result())
+    batch = Batch(options.workers)
+    progress = tqdm(total=len(submissions), unit="notebook")
+    interrupted = False
+    try:
+        outcomes = batch.run(
+            submissions, lambda s, b: grade_one(s, options, seed, b), lambda _: progress.update()
+        )
+    except KeyboardInterrupt:
+        interrupted = True
+        outcomes = batch.outcomes
+    finally:
+        progress.close()
     write_csv(outcomes, options.out, seed)
-    feedback = write_feedback(outcomes, options.feedback or options.out.parent / "feedback")
+    feedback = write_feedback(outcomes, options.feedback, seed)
     if options.format == "gradescope":
         write_gradescope(outcomes, options.out.parent / "results.json")
     summarize(outcomes, time.perf_counter() - started, options.out, feedback)
+    if interrupted:
+        print(
+            "\ninterrupted: the rows of the notebooks not finished say `incomplete`; "
+            f"grade again with --seed {seed} for the same scenarios",
+            file=sys.stderr,
+        )
+        return INTERRUPTED_EXIT
     return 0
 
 
@@ -145,6 +147,8 @@ def summarize(outcomes: list[Outcome], seconds: float, out: Path, feedback: list
     for outcome in sorted(outcomes, key=lambda o: str(o.submission.path)):
         if not outcome.report:
             print(f"  not graded: {outcome.submission.path}: {outcome.status}")
+        elif outcome.status != "graded":
+            print(f"  {outcome.status}: {outcome.submission.path}")
     print(
         f"grades: {out}\nfeedback: {len(feedback)} file(s) in {feedback[0].parent}"
         if feedback

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from . import sandbox, task1, task2, task3, task4
+from . import plain, sandbox, task1, task2, task3, task4
 from .harness import NotReady, explain
 from .report import Report, SubCheck
 
@@ -45,26 +45,64 @@ def seed_for(task: str) -> int:
 
 
 def grade(task: str, namespace: Mapping[str, Any], *, seed: int | None = None) -> Report:
-    """The report for ``task`` with the code in ``namespace``; never raises for bad code."""
+    """The report for ``task`` with the code in ``namespace``; never raises for bad code.
+
+    The record crosses as plain data (`plain`) even here, so that a notebook's own check
+    judges exactly what the grader judges from a kernel's record."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    seed = seed_for(task) if seed is None else seed
+    return conclude(task, seed, observe(task, namespace, seed))
+
+
+def observe(task: str, namespace: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """Run ``task``'s scenario against the code in ``namespace``: what happened, as plain data
+    (JSON-able), with nothing judged yet. This is the part that runs in a student's kernel."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
     module = TASKS[task]
-    seed = seed_for(task) if seed is None else seed
     started = time.perf_counter()
     try:
         main, seen = module.scenario(namespace, seed)
     except NotReady as error:
-        return _not_ready(module, task, seed, str(error), started)
+        return {"task": task, "not_ready": str(error), "real_seconds": _since(started)}
     result = sandbox.run(main, real_limit=REAL_LIMIT)
     if isinstance(result.error, NotReady):
-        return _not_ready(module, task, seed, str(result.error), started)
-    notes = _notes(result, seen) + _borrowed(module, namespace)
+        return {"task": task, "not_ready": str(result.error), "real_seconds": _since(started)}
+    return {
+        "task": task,
+        "result": plain.to_plain(result, explain),
+        "seen": plain.to_plain(seen, explain),
+        "borrowed": _borrowed(module, namespace),
+        "real_seconds": _since(started),
+    }
+
+
+def conclude(task: str, seed: int, observation: Mapping[str, Any]) -> Report:
+    """The report on a plain record from `observe`, judged by this process's own code;
+    raises `plain.BadRecord` for a record that the check's code does not write."""
+    if task not in TASKS or observation.get("task") != task:
+        raise plain.BadRecord(f"a record for {observation.get('task')!r}, not {task!r}")
+    module = TASKS[task]
+    real_seconds = float(observation.get("real_seconds", 0.0))
+    if "not_ready" in observation:
+        return _not_ready(module, task, seed, str(observation["not_ready"]), real_seconds)
+    result = plain.from_plain(observation["result"])
+    seen = plain.from_plain(observation["seen"])
+    if not isinstance(result, sandbox.RunResult) or type(seen).__module__ != module.__name__:
+        raise plain.BadRecord("the record does not hold this task's observations")
+    borrowed = [str(note) for note in plain.from_plain(observation.get("borrowed", []))]
+    notes = _notes(result, seen) + borrowed
     if result.error is not None and not _cut_short(result):
         notes.append(f"the check's scenario stopped early: {explain(result.error)}")
     report = Report(task, module.TITLE, judge(module, seen), notes, seed)
-    report.real_seconds = time.perf_counter() - started
+    report.real_seconds = real_seconds
     report.simulated_seconds = max(result.simulated, getattr(seen, "end", 0.0))
     return report
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
 
 
 def judge(module: ModuleType, seen: Any) -> list[SubCheck]:
@@ -125,8 +163,8 @@ def _notes(result: sandbox.RunResult, seen: Any) -> list[str]:
     return notes
 
 
-def _not_ready(module: ModuleType, task: str, seed: int, why: str, started: float) -> Report:
+def _not_ready(module: ModuleType, task: str, seed: int, why: str, seconds: float) -> Report:
     checks = [check.failed(why) for check in module.CHECKS]
     report = Report(task, module.TITLE, checks, [f"not checked: {why}"], seed)
-    report.real_seconds = time.perf_counter() - started
+    report.real_seconds = seconds
     return report

@@ -50,6 +50,9 @@ def _arg_name(value: Any) -> str:
 
 def explain(error: BaseException) -> str:
     """One line: the exception and the line of student code that raised it."""
+    recorded = getattr(error, "explained", None)
+    if isinstance(recorded, str):  # rebuilt from a record (see `plain`): said in the kernel
+        return recorded
     if isinstance(error, BlockingCall):
         return str(error)
     if isinstance(error, Stuck):
