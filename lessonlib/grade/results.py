@@ -23,6 +23,7 @@ class Outcome:
     report: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    scenario_seed: int | None = None
 
     @property
     def points(self) -> float:
@@ -43,7 +44,7 @@ def write_csv(outcomes: list[Outcome], path: Path, seed: int) -> None:
         for check in (outcome.report or {}).get("checks", []):
             checks[f"{outcome.report['task']}: {check['name']}"] = None
     columns = ["student", "task", "points", "max_points", "status", "errors", "notebook"]
-    columns += ["seconds", "seed"]
+    columns += ["seconds", "seed", "scenario_seed"]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, [*columns, *checks])
@@ -59,14 +60,16 @@ def write_csv(outcomes: list[Outcome], path: Path, seed: int) -> None:
                 "notebook": str(outcome.submission.path),
                 "seconds": f"{outcome.seconds:.1f}",
                 "seed": seed,
+                "scenario_seed": "" if outcome.scenario_seed is None else outcome.scenario_seed,
             }
             for check in (outcome.report or {}).get("checks", []):
                 row[f"{outcome.report['task']}: {check['name']}"] = f"{check['points']:g}"
             writer.writerow(row)
 
 
-def write_feedback(outcomes: list[Outcome], folder: Path) -> list[Path]:
-    """A Markdown file per student: every task's report, and what went wrong in their cells."""
+def write_feedback(outcomes: list[Outcome], folder: Path, seed: int) -> list[Path]:
+    """A Markdown file per student: for each task first what went wrong in their cells (the
+    real error, before what it caused), then the report; and the seed that repeats it."""
     by_student: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_student[outcome.submission.student].append(outcome)
@@ -76,12 +79,21 @@ def write_feedback(outcomes: list[Outcome], folder: Path) -> list[Path]:
         lines = [f"# Feedback for {student}", ""]
         for outcome in sorted(mine, key=_order):
             task = outcome.submission.task or "unknown task"
-            lines += [f"## {task}: {outcome.submission.path.name}", "", f"Status: {outcome.status}"]
+            lines += [f"## {task}: {outcome.submission.path.name}", ""]
+            if outcome.errors:
+                lines += [f"Your notebook raised an error: {outcome.errors[0]}", ""]
+            lines += [f"Status: {outcome.status}"]
+            if len(outcome.errors) > 1:
+                lines += ["", "Every error raised by cells of the notebook:", ""]
+                lines += [f"- {error}" for error in outcome.errors]
             if outcome.report:
                 lines += ["", "```", outcome.report["text"], "```"]
-            if outcome.errors:
-                lines += ["", "Errors raised by cells of the notebook:", ""]
-                lines += [f"- {error}" for error in outcome.errors]
+            if outcome.scenario_seed is not None:
+                lines += [
+                    "",
+                    f"Graded with seed {seed} (`--seed {seed}`), which gave this task "
+                    f"scenario seed {outcome.scenario_seed}.",
+                ]
             lines.append("")
         path = folder / f"{_safe(student)}.md"
         path.write_text("\n".join(lines), encoding="utf-8")

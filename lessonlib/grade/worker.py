@@ -1,10 +1,12 @@
-"""Grading one notebook, in a process of its own: ``python -m lessonlib.grade.worker PATH
-TASK``. Prints one JSON object; the parent kills the process (and its kernel) if it overruns.
+"""Running one notebook, in a process of its own: ``python -m lessonlib.grade.worker``, told
+what to run on its standard input (so that nothing of it shows in a process list). Prints one
+JSON object; the grader kills the process (and everything in its namespace) if it overruns.
 
-The student's cells run in a fresh kernel, errors allowed and a cell that runs too long
-interrupted, so that whatever can be graded is. The "try it live" cells are skipped (they spend
-seconds of real time on sockets), unless a student wrote definitions into one. Then one more
-cell grades the task on the grading seed.
+The student's cells run in a fresh kernel on a private copy of the notebook, errors allowed and
+a cell that runs too long interrupted, so that whatever can be graded is. The "try it live"
+cells are skipped (they spend seconds of real time on sockets), unless a student wrote
+definitions into one. Then the grader's cell runs the task's scenario and shows its record,
+which this process passes on untouched: the grader judges it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import json
 import os
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -22,20 +23,23 @@ from nbclient.exceptions import DeadKernelError
 
 from ..headless import VARIABLE as HEADLESS
 from ..homework.grading import MIME
-
-GRADING_CELL = """\
-from lessonlib.homework.grading import record as _reconnect_lab_record
-_reconnect_lab_record({task!r}, get_ipython().user_ns)"""
+from .isolation import enter, private_env
 
 
-def grade(path: Path, task: str, cell_timeout: float) -> dict[str, Any]:
-    """The outcome for one notebook: a status, the report if there is one, cell errors."""
+def grade(job: dict[str, Any]) -> dict[str, Any]:
+    """The outcome of running one notebook: a status, the records shown, the cells' errors."""
+    work = enter(job.get("hide", []))
+    os.environ.clear()
+    os.environ.update(private_env(work, {HEADLESS: "1"}))
     try:
-        notebook = nbformat.read(path, as_version=4)
+        notebook = nbformat.reads(job["notebook"], as_version=4)
     except Exception as error:
         return {"status": f"not a notebook: {_first_line(error) or type(error).__name__}"}
+    copy = work / "work" / "submission.ipynb"
+    copy.write_text(job["notebook"], encoding="utf-8")
+    cell_timeout = float(job["cell_timeout"])
     cells = [c for c in notebook.cells if not _skipped(c)]
-    grading = nbformat.v4.new_code_cell(GRADING_CELL.format(task=task))
+    grading = nbformat.v4.new_code_cell(job["grading_cell"])
     notebook.cells = [*cells, grading]
     client = NotebookClient(
         notebook,
@@ -43,29 +47,34 @@ def grade(path: Path, task: str, cell_timeout: float) -> dict[str, Any]:
         timeout=cell_timeout,
         allow_errors=True,
         interrupt_on_timeout=True,
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(copy.parent)}},
     )
-    status = "graded"
+    status, died = "ran", False
     try:
-        client.execute(env=os.environ | {HEADLESS: "1"})
+        client.execute(env=dict(os.environ), cwd=str(copy.parent))
     except DeadKernelError:
-        status = "the kernel died (os._exit, a crash, or memory)"
+        status, died = "the kernel died (os._exit, a crash, or memory)", True
     except Exception as error:
         status = f"stopped: {type(error).__name__}: {_first_line(error)}"
-    errors = _errors(notebook.cells[:-1], cell_timeout)
-    report = next(
-        (
-            o["data"][MIME]
-            for o in reversed(grading.get("outputs", []))
-            if MIME in o.get("data", {})
+    records = [
+        {"cell": number, "data": output["data"][MIME]}
+        for number, cell in enumerate(notebook.cells, 1)
+        for output in cell.get("outputs", [])
+        if MIME in output.get("data", {})
+    ]
+    grading_errors = [o for o in grading.get("outputs", []) if o.get("output_type") == "error"]
+    return {
+        "status": status,
+        "died": died,
+        "records": records,
+        "grading_cell": len(notebook.cells),
+        "grading_error": (
+            f"{grading_errors[0]['ename']}: {grading_errors[0]['evalue']}"[:300]
+            if grading_errors
+            else ""
         ),
-        None,
-    )
-    if report is None and status == "graded":
-        status = "no result: the grading cell did not finish"
-    elif report is not None and status != "graded":
-        status = "graded"  # the kernel died after the result was out
-    return {"status": status, "report": report, "errors": errors}
+        "errors": _errors(notebook.cells[:-1], cell_timeout),
+    }
 
 
 DEFINES = re.compile(r"^(async def|def|class) ", re.MULTILINE)
@@ -98,8 +107,19 @@ def _first_line(error: BaseException) -> str:
 
 
 def main() -> None:
-    path, task, cell_timeout = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-    json.dump(grade(path, task, cell_timeout), sys.stdout)
+    job = json.loads(sys.stdin.read())
+    # The answer goes out on a copy of stdout that no child inherits; the kernel's stdout
+    # and stderr go nowhere, so that nothing it writes can pass for the answer.
+    answer = os.fdopen(os.dup(1), "w")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    try:
+        outcome = grade(job)
+    except Exception as error:  # the worker's own failure, said rather than lost
+        outcome = {"status": f"grading failed: {type(error).__name__}: {_first_line(error)}"}
+    json.dump(outcome, answer)
+    answer.flush()
 
 
 if __name__ == "__main__":
