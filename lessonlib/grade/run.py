@@ -68,9 +68,7 @@ def grade_one(
     if out is None:
         if batch.stopping.is_set():
             return Outcome(submission, "incomplete: grading was interrupted", seconds=seconds)
-        return Outcome(
-            submission, f"over the time limit of {options.timeout:g} s", seconds=seconds
-        )
+        return Outcome(submission, f"over the time limit of {options.timeout:g} s", seconds=seconds)
     try:
         ran = json.loads(out)
     except ValueError:

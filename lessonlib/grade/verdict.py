@@ -115,4 +115,3 @@ class _Stubs(dict):
 
     def __getitem__(self, key: Any) -> Any:
         return _Stub
-

@@ -1,0 +1,120 @@
+"""Dishonest submissions (`dishonest.TRICKS`) graded beside honest ones: each gets 0 and, where
+the grader can see it, a row saying "tampering suspected"; no honest classmate loses a point,
+no file the grader reads changes, and no process is left behind."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dishonest import TRICKS
+from homework_solutions import source
+from test_grade import GUARD, ROOT, hand_in
+
+PACKAGE = ROOT / "lessonlib"
+# Those whose trick the grader sees for what it is; the others simply earn nothing.
+SEEN = {
+    "rewrites_the_judge",
+    "replaces_the_recorder",
+    "forges_the_display",
+    "patches_asyncio_and_builtins",
+}
+
+
+def _digest(folder: Path) -> str:
+    hashes = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        hashes.update(path.read_bytes())
+    return hashes.hexdigest()
+
+
+OPTIONS = ("--seed", "99", "--cell-timeout", "120")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("dishonest")
+    honest, cheats, grades = root / "honest", root / "cheats", root / "grades"
+    marker = root / "left-behind.txt"
+    for student in ("honest_alice", "honest_bob"):
+        hand_in(honest, student, "task1", source("task1_reference"))
+    for name, code in TRICKS.items():
+        code = code.replace("CLASSMATES", str(honest)).replace("MARKER", str(marker))
+        hand_in(cheats, name, "task1", code)
+    notebooks = {p: p.read_bytes() for p in honest.rglob("*.ipynb")}
+    package = _digest(PACKAGE)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lessonlib.grade",
+            str(cheats),
+            str(honest),
+            *OPTIONS,
+            "--out",
+            str(grades / "grades.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=GUARD,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    with (grades / "grades.csv").open() as file:
+        rows = {row["student"]: row for row in csv.DictReader(file)}
+    return {
+        "rows": rows,
+        "notebooks": notebooks,
+        "package": package,
+        "marker": marker,
+        "csv": (grades / "grades.csv").read_bytes(),
+        "grades": grades,
+    }
+
+
+@pytest.mark.parametrize("trick", sorted(TRICKS))
+def test_a_dishonest_submission_earns_nothing(graded, trick: str) -> None:
+    row = graded["rows"][trick]
+    assert row["points"] == "0", row
+    if trick in SEEN:
+        assert row["status"].startswith("tampering suspected: "), row
+
+
+def test_the_honest_classmates_keep_full_marks(graded) -> None:
+    for student in ("honest_alice", "honest_bob"):
+        row = graded["rows"][student]
+        assert (row["points"], row["status"]) == ("12", "graded"), row
+
+
+def test_nothing_the_grader_reads_was_written(graded) -> None:
+    assert _digest(PACKAGE) == graded["package"]
+    for path, content in graded["notebooks"].items():
+        assert path.read_bytes() == content, path
+    assert not (Path.home() / ".ipython/profile_default/startup/00-reconnect-lab.py").exists()
+    assert not graded["marker"].exists()
+    assert (graded["grades"] / "grades.csv").read_bytes() == graded["csv"]
+
+
+def test_no_process_of_a_submission_outlives_the_grading(graded) -> None:
+    # The detached process's command line holds the marker's path: look for it until the
+    # namespace's processes, killed with its first one, are gone (the event, not a sleep).
+    deadline = time.monotonic() + 30
+    while (left := _running(str(graded["marker"]))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == []
+
+
+def _running(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text.encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            continue
+    return found
