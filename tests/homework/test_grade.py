@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +204,86 @@ def test_bad_arguments_are_named(arguments: list[str], message: str) -> None:
     done = grade(*arguments)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+def test_no_notebooks_found_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    done = grade(str(tmp_path / "empty"), "--out", str(tmp_path / "grades.csv"))
+    assert done.returncode == 2
+    assert "no notebooks (*.ipynb) found" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [("folder", "is a folder"), ("readonly/grades.csv", "cannot write into")],
+)
+def test_an_unwritable_out_is_refused_before_grading(tmp_path: Path, out: str, message: str):
+    hand_in(tmp_path / "in", "alice", "task4", source("task4_reference"))
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "readonly").write_text("a file, so nothing can be made inside it")
+    done = grade(str(tmp_path / "in"), "--out", str(tmp_path / out))
+    assert done.returncode == 2
+    assert message in done.stderr and "grading" not in done.stdout
+
+
+def test_gradescope_refuses_several_students(tmp_path: Path) -> None:
+    for student in ("alice", "bob"):
+        hand_in(tmp_path / "in", student, "task4", source("task4_reference"))
+    out = tmp_path / "grades.csv"
+    done = grade(str(tmp_path / "in"), "--out", str(out), "--format", "gradescope")
+    assert done.returncode == 2
+    assert "one student's submission at a time" in done.stderr and "alice, bob" in done.stderr
+    assert not (tmp_path / "results.json").exists()
+
+
+SLOW = ("--workers", "1", "--cell-timeout", "600", "--timeout", "900", "--seed", "1")
+
+
+def test_ctrl_c_stops_at_once_and_keeps_the_rows_graded(tmp_path: Path) -> None:
+    hand_in(tmp_path / "in", "a_alice", "task4", source("task4_reference"))
+    hand_in(tmp_path / "in", "b_endless", "task4", "while True:\n    pass")
+    hand_in(tmp_path / "in", "c_later", "task4", source("task4_reference"))
+    out = tmp_path / "grades.csv"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "lessonlib.grade", str(tmp_path / "in"), "--out", str(out), *SLOW],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    seen = b""
+    while b"1/3" not in seen:  # alice graded: the endless one is running now
+        chunk = run.stderr.read1(100)
+        assert chunk, seen
+        seen += chunk
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)  # far below the 600 s the endless cell would take
+    assert run.returncode == 130, err
+    with out.open() as file:
+        rows = {row["student"]: row for row in csv.DictReader(file)}
+    assert (rows["a_alice"]["points"], rows["a_alice"]["status"]) == ("10", "graded")
+    for student in ("b_endless", "c_later"):
+        assert rows[student]["status"].startswith("incomplete"), rows[student]
+
+
+def test_a_rerun_with_the_printed_seed_repeats_every_row(tmp_path: Path) -> None:
+    hand_in(tmp_path / "in", "alice", "task4", source("task4_reference"))
+    hand_in(tmp_path / "in", "bob", "task1", source("task1_reference").replace("= 30.0", "= 60.0"))
+    hand_in(tmp_path / "in", "carol", "task1", "class FeedClient(:\n    pass")
+    first = grade(str(tmp_path / "in"), "--out", str(tmp_path / "first" / "grades.csv"))
+    assert first.returncode == 0, first.stderr
+    seed = re.search(r"--seed (\d+)", first.stdout)[1]
+    again = grade(str(tmp_path / "in"), "--out", str(tmp_path / "again.csv"), "--seed", seed)
+    assert again.returncode == 0, again.stderr
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        with path.open() as file:
+            return [{k: v for k, v in r.items() if k != "seconds"} for r in csv.DictReader(file)]
+
+    assert rows(tmp_path / "first" / "grades.csv") == rows(tmp_path / "again.csv")
+    assert {r["seed"] for r in rows(tmp_path / "again.csv")} == {seed}
+    bob = (tmp_path / "first" / "feedback" / "bob.md").read_text()
+    scenario = rows(tmp_path / "again.csv")[1]["scenario_seed"]
+    assert f"--seed {seed}" in bob and f"scenario seed {scenario}" in bob
+    carol = (tmp_path / "first" / "feedback" / "carol.md").read_text().splitlines()
+    assert carol[4].startswith("Your notebook raised an error: cell ")
+    assert "SyntaxError" in carol[4]
