@@ -12,6 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .batch import Batch
+from .isolation import wrapper
 from .preflight import check_outputs
 from .results import Outcome, write_csv, write_feedback, write_gradescope
 from .run import grade_one
@@ -101,7 +102,7 @@ def main(arguments: list[str] | None = None) -> int:
     seed = options.seed if options.seed is not None else secrets.randbelow(10**6)
     print(
         f"grading {len(submissions)} notebook(s) with {options.workers} worker(s), seed {seed} "
-        f"(repeat with --seed {seed})",
+        f"(repeat with --seed {seed}); isolation: {wrapper()[1]}",
         flush=True,
     )
     started = time.perf_counter()

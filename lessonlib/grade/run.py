@@ -65,9 +65,9 @@ def grade_one(
     finally:
         batch.finish(process)
     seconds = time.perf_counter() - started
+    if batch.stopping.is_set():
+        return Outcome(submission, "incomplete: grading was interrupted", seconds=seconds)
     if out is None:
-        if batch.stopping.is_set():
-            return Outcome(submission, "incomplete: grading was interrupted", seconds=seconds)
         return Outcome(submission, f"over the time limit of {options.timeout:g} s", seconds=seconds)
     try:
         ran = json.loads(out)

@@ -22,7 +22,7 @@ from .report import Report, SubCheck
 TASKS: dict[str, ModuleType] = {"task1": task1, "task2": task2, "task3": task3, "task4": task4}
 PUBLIC_SEED = 2026
 SEED_VARIABLE = "RECONNECT_LAB_GRADING_SEED"
-REAL_LIMIT = 3.0  # seconds of real time a scenario may take before the watchdog steps in
+REAL_LIMIT = 3.0  # seconds of CPU time a scenario may use before the watchdog steps in
 PRINT_NOTE = 10_000  # printed characters worth a note in the report
 
 
@@ -148,7 +148,7 @@ def _notes(result: sandbox.RunResult, seen: Any) -> list[str]:
         )
     if result.overtime or isinstance(result.error, sandbox.Stuck):
         notes.append(
-            f"the check ran out of real time at {result.simulated:.1f} simulated seconds: your "
+            f"the check ran out of CPU time at {result.simulated:.1f} simulated seconds: your "
             "code kept the event loop busy without letting time pass (a loop that never waits?)"
         )
     if result.stuck:

@@ -9,7 +9,9 @@ A check must give an answer within seconds whatever the code does. Inside the sa
   code timing itself the usual way still works in a simulation;
 * what the code prints is counted and only its first lines kept, so megabytes cost nothing.
 
-The watchdog in the calling thread gives the run a real-time budget. Past it, the scenario is
+The watchdog in the calling thread gives the run a budget of CPU time of the sandbox thread
+(what the code does, not how busy the machine is; a long wall-clock backstop remains for a thread
+stuck outside Python). Past it, the scenario is
 cancelled (enough for code that spins through ``await``); past a second more, an exception is
 raised inside the thread (enough for ``while True: pass``); past that, the thread is left
 behind and the run reported as stuck.
@@ -48,7 +50,7 @@ class RunResult:
     """How a sandboxed run ended, and what it printed."""
 
     error: BaseException | None = None
-    overtime: bool = False  # the real-time budget ran out and the run was cancelled
+    overtime: bool = False  # the CPU-time budget ran out and the run was cancelled
     stuck: bool = False  # the code would not yield even to an injected exception
     blocking_sleeps: int = 0
     printed: int = 0
@@ -167,9 +169,10 @@ def run(
     main: Callable[[], Awaitable[Any]],
     *,
     real_limit: float = 3.0,
+    wall_limit: float = 120.0,
 ) -> RunResult:
     """Run ``main()`` on a fresh virtual-time loop in a sandbox thread, within ``real_limit``
-    seconds of real time; never hangs."""
+    seconds of the thread's CPU time (``wall_limit`` of real time at most); never hangs."""
     sandbox = _Sandbox()
     result = RunResult()
     main_task: list[asyncio.Task[Any]] = []
@@ -198,7 +201,7 @@ def run(
         started = real_clock()
         thread = threading.Thread(target=target, name="homework-check", daemon=True)
         thread.start()
-        thread.join(real_limit)
+        _join_within_cpu(thread, real_limit, started + wall_limit, real_clock)
         if thread.is_alive():
             result.overtime = True
             if main_task:
@@ -215,6 +218,25 @@ def run(
     result.printed = sandbox.printed
     result.output = sandbox.output.getvalue()
     return result
+
+
+def _join_within_cpu(
+    thread: threading.Thread, cpu_limit: float, deadline: float, clock: Callable[[], float]
+) -> None:
+    """Wait for ``thread`` until it has used ``cpu_limit`` seconds of CPU (or the wall-clock
+    ``deadline`` passes): a busy machine slows the thread down but does not use up its budget."""
+    try:
+        cpu_clock = time.pthread_getcpuclockid(thread.ident or 0)
+    except (AttributeError, OSError):  # no per-thread CPU clock here: real time, as before
+        thread.join(cpu_limit)
+        return
+    while thread.is_alive() and clock() < deadline:
+        try:
+            if time.clock_gettime(cpu_clock) >= cpu_limit:
+                return
+        except OSError:  # the thread ended between the two looks
+            return
+        thread.join(0.02)
 
 
 async def _as_coroutine(main: Callable[[], Awaitable[Any]]) -> Any:

@@ -59,10 +59,15 @@ def test_a_constructor_that_raises_is_reported_with_its_line() -> None:
     assert "raise ValueError('bad symbol')" in failures(report)
 
 
+# The budget is 3 s of the check thread's CPU time, which a loaded machine stretches in real
+# time; this bound only tells a stopped run from a hung one.
+HANG = 60.0
+
+
 def test_code_that_never_awaits_is_stopped_and_named() -> None:
     started = time.perf_counter()
     report = grade("task1", client("while True:\n    pass"))
-    assert time.perf_counter() - started < 10.0
+    assert time.perf_counter() - started < HANG  # stopped, not hung
     assert report.points == 0
     assert "never awaiting" in failures(report) or "busy" in failures(report)
     time.sleep(0.001)  # the real time.sleep is back
@@ -72,8 +77,8 @@ def test_code_that_never_awaits_is_stopped_and_named() -> None:
 def test_code_that_spins_through_await_is_stopped_and_named() -> None:
     started = time.perf_counter()
     report = grade("task1", client("while True:\n    await asyncio.sleep(0)"))
-    assert time.perf_counter() - started < 8.0
-    assert "ran out of real time" in failures(report)
+    assert time.perf_counter() - started < HANG  # stopped, not hung
+    assert "ran out of CPU time" in failures(report)
 
 
 def test_time_sleep_is_caught_without_blocking() -> None:

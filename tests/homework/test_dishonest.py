@@ -17,6 +17,7 @@ from homework_solutions import source
 from test_grade import GUARD, ROOT, hand_in
 
 PACKAGE = ROOT / "lessonlib"
+pytestmark = pytest.mark.timeout(GUARD)  # a class graded on a loaded machine; a hang still stops
 # Those whose trick the grader sees for what it is; the others simply earn nothing.
 SEEN = {
     "rewrites_the_judge",

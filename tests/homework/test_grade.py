@@ -57,6 +57,9 @@ ENDLESS_CELL_LIMITS = ("--cell-timeout", "3", "--timeout", "300")
 DEAF_LIMITS = ("--cell-timeout", "3", "--timeout", "20")
 
 
+pytestmark = pytest.mark.timeout(GUARD)
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict]:
     root = tmp_path_factory.mktemp("submissions")
