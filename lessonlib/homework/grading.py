@@ -30,6 +30,9 @@ def record(task: str, seed: int, token: str, namespace: dict[str, Any]) -> None:
     from IPython.display import display
 
     seen_before = sorted(tampering())
+    if seen_before:  # already bent: the scenario would judge nothing, and could hang
+        display({MIME: {"token": token, "observation": {}, "tampering": seen_before}}, raw=True)
+        return
     modules = [importlib.import_module(f"lessonlib.homework.{name}") for name in FRESH]
     for module in modules:
         importlib.reload(module)

@@ -63,6 +63,21 @@ import lessonlib.homework.grading as grading
 
 display({grading.MIME: {"token": "", "tampering": [], "observation": FORGED}}, raw=True)
 """.replace("FORGED", FORGED_REPORT),
+    # the clock and builtins patched: time that never passes, a print that says nothing
+    "patches_the_clock_and_builtins": """
+import builtins
+import time
+
+time.monotonic = lambda: 0.0
+builtins.print = lambda *args, **kwargs: None
+
+class FeedClient:
+    def __init__(self, connect, symbol, on_price, log_state):
+        pass
+
+    async def run(self):
+        pass
+""",
     # a forged result, then the kernel killed before anything could follow it
     "exits_after_a_forged_result": """
 import os

@@ -18,12 +18,13 @@ from test_grade import GUARD, ROOT, hand_in
 
 PACKAGE = ROOT / "lessonlib"
 pytestmark = pytest.mark.timeout(GUARD)  # a class graded on a loaded machine; a hang still stops
-# Those whose trick the grader sees for what it is; the others simply earn nothing.
+# Those whose trick the grader sees for what it is; the others simply earn nothing (patching
+# asyncio breaks the kernel's own loop: its grading cell never finishes, "no result").
 SEEN = {
     "rewrites_the_judge",
     "replaces_the_recorder",
     "forges_the_display",
-    "patches_asyncio_and_builtins",
+    "patches_the_clock_and_builtins",
 }
 
 
