@@ -71,6 +71,17 @@ soak: $(VENV)/.test-installed  ## each lesson SOAK_RUNS times headless under str
 	$(BIN)/python scripts/soak.py --runs $(SOAK_RUNS) $(SOAK_LESSONS); status=$$?; \
 	kill $$stress 2>/dev/null; wait $$stress 2>/dev/null; exit $$status
 
+student-edition: $(VENV)/.lab-installed  ## the course without solutions, into DIR=folder
+	@test -n "$(DIR)" || { echo "make student-edition DIR=folder (a new or empty folder)"; exit 2; }
+	$(BIN)/python -m lessonlib.release "$(DIR)"
+
+stress-grade: $(VENV)/.test-installed  ## the reference solutions graded while stress-ng keeps the cores busy
+	@command -v stress-ng >/dev/null || { echo "make stress-grade needs stress-ng"; exit 1; }
+	@stress-ng $(STRESS_ARGS) --timeout $(STRESS_TIMEOUT) --quiet & stress=$$!; \
+	trap 'kill $$stress 2>/dev/null' INT TERM; \
+	$(BIN)/python bench/grade_class.py --stressed; status=$$?; \
+	kill $$stress 2>/dev/null; wait $$stress 2>/dev/null; exit $$status
+
 bench: $(VENV)/.test-installed  ## run every benchmark (figures are ratios to a same-run baseline)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
