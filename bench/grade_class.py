@@ -60,7 +60,7 @@ def main() -> int:
             for student, (points, most, status) in sorted(rows.items()):
                 print(f"  {student}: {points} / {most} ({status})")
             print(
-                f"under load: {len(rows) - len(short)} of {len(rows)} with full marks, {seconds:.1f} s"
+                f"under load: {len(rows) - len(short)} of {len(rows)} full marks, {seconds:.1f} s"
             )
             return 1 if short else 0
         make_class(folder, options.count, SOLUTIONS)
@@ -68,9 +68,7 @@ def main() -> int:
         serial, alone = grade(folder, Path(tmp) / "serial.csv", "--workers", "1")
     same = together == alone
     full = sum(1 for points, most, _ in together.values() if points == most)
-    print(
-        f"{options.count} submissions: default workers {parallel:.1f} s, one at a time {serial:.1f} s"
-    )
+    print(f"{options.count} submissions: default workers {parallel:.1f} s, alone {serial:.1f} s")
     print(f"speed-up {serial / parallel:.2f}x; same verdicts: {same}; full marks: {full}")
     return 0 if same else 1
 
