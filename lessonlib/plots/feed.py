@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from matplotlib.patches import Patch
+
 from ..events import Event, Kind
 from .figure import LessonFigure as Figure
+
+# The one argument that tells two faults of a kind apart (latency 0.5 from latency 0).
+FAULT_ARGUMENT = ("code", "count", "seconds", "reconnect_after", "probability")
 
 LEVELS = {"connected": 2, "connecting": 1, "reconnecting": 1, "disconnected": 0, "closed": 0}
 UP, TRYING, FAULT, GAP, RESUME, MALFORMED = (
@@ -41,14 +46,30 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
         for (t, name), t_next in zip(states, times[1:], strict=False):
             if name == "connected":
                 top.axvspan(t, t_next, color=UP, alpha=0.15, lw=0)
+    # Waiting is not trying: each wait before the next attempt (a backoff, or the time a
+    # shutdown notice asked for) is shaded on its own, below the state line.
+    for event in (e for e in events if e.kind is Kind.SLEEP):
+        t = event.time - start
+        top.axvspan(t, t + event["delay"], ymax=0.55, color=TRYING, alpha=0.25, lw=0)
     faults: dict[float, list[str]] = {}
     for event in (e for e in events if e.kind is Kind.FAULT):
-        faults.setdefault(round(event.time - start, 3), []).append(event["fault"])
+        faults.setdefault(round(event.time - start, 3), []).append(_fault_label(event))
     for t, names in faults.items():
         top.axvline(t, color=FAULT, ls="--", lw=0.8)
-        top.text(t, 2.45, " " + "+".join(names), rotation=90, va="top", fontsize=8, color=FAULT)
-    top.set_yticks([0, 1, 2], ["down", "connecting", "connected"])
-    top.set_ylim(-0.3, 2.5)
+        top.text(t, 2.15, "+".join(names), rotation=90, va="bottom", fontsize=7, color=FAULT)
+    top.set_yticks([0, 1, 2], ["down", "reconnecting", "connected"])
+    top.set_ylim(-0.3, 4.4)
+    top.legend(
+        handles=[
+            Patch(color=UP, alpha=0.3, label="connected"),
+            Patch(color=TRYING, alpha=0.4, label="waiting before the next attempt"),
+        ],
+        loc="upper right",
+        bbox_to_anchor=(1.0, 1.18),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
     top.set_title(title or "connection state, and the faults injected (dashed)", loc="left")
 
     updates = [e.time - start for e in events if e.kind is Kind.UPDATE]
@@ -80,3 +101,11 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
         bottom.legend(loc="lower right", fontsize=8)
     bottom.set_xlim(0, max(end, bin_width))
     return fig
+
+
+def _fault_label(event: Event) -> str:
+    """A fault as the console writes it: its name and the argument that sets it apart."""
+    for key in FAULT_ARGUMENT:
+        if key in event.details:
+            return f"{event['fault']} {event[key]:g}"
+    return str(event["fault"])
