@@ -27,7 +27,11 @@ STARTING_PRICES = {
 MIN_BUFFER = 1000
 SPREAD = 0.0002  # the gap between bid and ask, as a fraction of the price
 VOLATILITY = 0.0005  # the standard deviation of one tick's relative move
-VENUE_NOISE = 0.00015  # how far one venue's quote strays from the common price, relatively
+# How far one venue's mid may stray from the common price, relatively: at most 0.4 of a
+# half-spread, so two live venues differ by less than a spread and their consolidated quote
+# is never crossed (arbitrageurs keep real venues as close). A crossed consolidated quote
+# then means what it means on a real market: one venue's price is stale.
+VENUE_NOISE = 0.4 * SPREAD / 2
 
 
 @dataclass(slots=True)
@@ -114,7 +118,7 @@ class Market:
     def _venue(self, mid: float) -> float:
         if self.venue_rng is None:
             return mid
-        return mid * (1.0 + self.venue_rng.gauss(0.0, VENUE_NOISE))
+        return mid * (1.0 + self.venue_rng.uniform(-VENUE_NOISE, VENUE_NOISE))
 
     @staticmethod
     def _quote(mid: float) -> tuple[float, float]:

@@ -88,32 +88,62 @@ def _spans(
 
 
 def consolidated_quotes(
-    samples: Sequence[tuple[float, ConsolidatedQuote | None]], names: Sequence[str]
+    samples: Sequence[tuple[float, ConsolidatedQuote | None]],
+    names: Sequence[str],
+    gates: Sequence[tuple[float, Sequence[bool]]] = (),
+    *,
+    unit: str = "USDT",
 ) -> Figure:
-    """The best bid and ask over time, each point coloured by the exchange it came from;
-    the moments with no trustworthy exchange at all are left blank."""
-    fig = Figure(figsize=(11, 3.4))
-    ax = fig.subplots()
+    """Top: the best bid and ask over time, coloured by the exchange each came from.
+    Bottom: the consolidated spread (ask minus bid), below zero when crossed. Spells where an
+    exchange's trading gate was closed (from ``gates``) are shaded in its colour."""
+    fig = Figure(figsize=(11, 5.0))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1.6, 1))
     palette = dict(zip(names, ("#1f77b4", "#9467bd", "#8c564b", "#e377c2"), strict=False))
-    for side, marker in (("bid", "^"), ("ask", "v")):
+    for side, marker, offset in (("bid", "^", -0.015), ("ask", "v", 0.015)):
         for name in names:
             points = [
-                (t, getattr(q, side))
+                (t + offset, getattr(q, side))
                 for t, q in samples
                 if q is not None and getattr(q, f"{side}_exchange") == name
             ]
             if points:
-                ax.scatter(
+                top.scatter(
                     *zip(*points, strict=True),
                     marker=marker,
-                    s=14,
+                    s=10,
                     color=palette.get(name, "black"),
                     label=f"best {side} from {name}",
                 )
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("price")
-    ax.legend(fontsize=7, ncol=2, loc="upper left")
-    ax.set_title(
+    spreads = [(t, q.ask - q.bid) for t, q in samples if q is not None]
+    if spreads:
+        bottom.plot(*zip(*spreads, strict=True), color="black", lw=1, marker=".", ms=3)
+    bottom.axhline(0, color="#d62728", lw=1, ls="--")
+    bottom.text(
+        0.0, 0, " crossed below, locked on the line", va="bottom", fontsize=7, color="#d62728"
+    )
+    step = gates[1][0] - gates[0][0] if len(gates) > 1 else 0.1  # one sample's width
+    for index, name in enumerate(names):
+        spans: list[list[float]] = []  # consecutive closed samples merged into one spell
+        for t, allowed in gates:
+            if allowed[index]:
+                continue
+            if spans and t - spans[-1][1] <= step * 1.5:
+                spans[-1][1] = t + step
+            else:
+                spans.append([t, t + step])
+        colour = palette.get(name, "grey")
+        for left, right in spans:
+            for ax in (top, bottom):
+                ax.axvspan(left, right, color=colour, alpha=0.12, lw=0)
+        if spans:
+            top.axvspan(0, 0, color=colour, alpha=0.25, label=f"{name}'s gate closed")
+    top.set_ylabel(f"price ({unit})")
+    top.legend(fontsize=7, ncol=3, loc="upper left")
+    top.set_title(
         "the consolidated quote: best bid and best ask across trustworthy exchanges", loc="left"
     )
+    bottom.set_ylabel(f"spread ({unit})")
+    bottom.set_ylim(bottom=min(0.0, bottom.get_ylim()[0]) - 0.5)
+    bottom.set_xlabel("time since the bot started (s)")
     return fig

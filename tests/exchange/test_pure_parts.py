@@ -151,3 +151,17 @@ def test_console_commands_parse(
 def test_bad_console_commands_say_what_is_wrong(line: str, complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
         parse_command(line)
+
+
+@given(
+    venues=st.lists(st.integers(0, 10**6), min_size=2, max_size=4, unique=True),
+    seed=st.integers(0, 10**6),
+    ticks=st.integers(1, 200),
+)
+def test_live_venues_of_one_market_never_cross(venues: list[int], seed: int, ticks: int) -> None:
+    """Venues on one price path, at one tick: the best bid stays below the best ask."""
+    markets = [Market(["BTC/USDT", "DOGE/USDT"], seed=seed, venue_seed=v) for v in venues]
+    for n in range(ticks):
+        for symbol in ("BTC/USDT", "DOGE/USDT"):
+            quotes = [market.tick(symbol, float(n)) for market in markets]
+            assert max(q.bid for q in quotes) < min(q.ask for q in quotes)
