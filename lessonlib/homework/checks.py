@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import inspect
 import os
-import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from types import ModuleType
 from typing import Any
 
 from . import plain, sandbox, task1, task2, task3, task4
+from .borrowed import library_names_used
 from .harness import NotReady, explain
 from .report import Report, SubCheck
 
@@ -66,7 +66,8 @@ def observe(task: str, namespace: Mapping[str, Any], seed: int) -> dict[str, Any
         main, seen = module.scenario(namespace, seed)
     except NotReady as error:
         return {"task": task, "not_ready": str(error), "real_seconds": _since(started)}
-    result = sandbox.run(main, real_limit=REAL_LIMIT)
+    student_globals = [namespace] if isinstance(namespace, MutableMapping) else []
+    result = sandbox.run(main, real_limit=REAL_LIMIT, namespaces=student_globals)
     if isinstance(result.error, NotReady):
         return {"task": task, "not_ready": str(result.error), "real_seconds": _since(started)}
     return {
@@ -116,17 +117,8 @@ def judge(module: ModuleType, seen: Any) -> list[SubCheck]:
 
 def _borrowed(module: ModuleType, namespace: Mapping[str, Any]) -> list[str]:
     """A note when the student's classes call into what lessonlib already solves the task with."""
-    found: set[str] = set()
-    for name in module.STUDENT_CLASSES:
-        # Methods, not the class: a class's source is out of reach in a notebook's __main__.
-        for member in vars(namespace.get(name, object)).values():
-            try:
-                source = inspect.getsource(member)
-            except (TypeError, OSError):
-                continue
-            found |= {
-                n for n in module.LIBRARY_SOLUTIONS if re.search(rf"\b{re.escape(n)}\b", source)
-            }
+    classes = [namespace.get(name) for name in module.STUDENT_CLASSES]
+    found = library_names_used(classes, namespace, module.LIBRARY_SOLUTIONS)
     if not found:
         return []
     return [

@@ -20,6 +20,7 @@ from websockets.http11 import Response
 from ..exchange.memory import InMemoryExchange, MemoryConnection
 
 FLOOD_LIMIT = 3_000  # attempts after which the client is stopped as a busy loop
+DROP_AFTER = 0.05  # seconds an exchange that "accepts and drops at once" keeps a connection
 
 
 @dataclass(slots=True)
@@ -57,6 +58,7 @@ class Network:
         self.exchange = exchange
         self.down: str | None = None
         self.refuse_next = 0
+        self.accept_and_drop = False  # every new connection ended by the exchange at once
         self.attempts: list[Attempt] = []
         self.wires: list[Wire] = []
         self.flooded_at: float | None = None
@@ -125,7 +127,13 @@ class Network:
         self.wires.append(wire)
         self.attempts.append(Attempt(now, "opened", wire))
         self._opened.set()
+        if self.accept_and_drop:
+            asyncio.get_running_loop().call_later(DROP_AFTER, self._drop_at_once, wire)
         return WatchedConnection(connection, wire, self)
+
+    def _drop_at_once(self, wire: Wire) -> None:
+        if wire.ended_at is None:
+            self.drop_all(self.exchange.drop)
 
 
 class _Connecting:

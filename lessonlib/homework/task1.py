@@ -4,12 +4,15 @@ exponential backoff capped at 30 s and logs every change of connection state.
 The scenario (about 20 simulated minutes, its times drawn from the seed): a first connection;
 a drop followed by an outage of eight to ten minutes (connections refused, then answered 503);
 five healthy spells of a minute or more, each ended by a drop and one refused attempt; a clean
-close (1001); a stall of a minute in which the exchange sends nothing at all.
+close (1001); a stall of a minute in which the exchange sends nothing at all; two minutes in
+which the exchange accepts every connection and drops it at once (no healthy spell: the waits
+must keep growing); then the client is cancelled and must stop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import statistics
 from collections.abc import Mapping
@@ -20,7 +23,15 @@ from .harness import Scenario, construct, ended, find_class, not_reached
 from .report import Check
 from .sandbox import BlockingCall
 from .stage import ClientRecord, Stage
-from .timeline import STATES, collapse, compare_states, expected_states, opened_after, waits
+from .timeline import (
+    STATES,
+    collapse,
+    compare_states,
+    expected_states,
+    opened_after,
+    unwelcomed,
+    waits,
+)
 
 TITLE = "Task 1: basic reconnect"
 STUDENT_CLASSES = ("FeedClient",)
@@ -33,12 +44,19 @@ LIBRARY_SOLUTIONS = (
     "BackoffPolicy",
 )
 SYMBOL = "BTC/USDT"
+PRICE_KINDS = ("snapshot", "ticker")  # what must reach on_price
 CAP = 30.0
 SLACK = 0.05  # seconds of tolerance on the cap
 SPELLS = 5
 RESET_LIMIT = 10.0  # the longest wait that still counts as "back near the initial delay"
-SILENCE_LIMIT = 15.0
+SILENCE = 5.0  # seconds with nothing received that make a connection dead (the task's rule)
+SILENCE_LIMIT = SILENCE + 1.0  # the last heartbeat may have come up to a second before the stall
 GROWTH = 1.5  # the longest wait of an outage against the shortest early one
+INITIAL_RANGE = (0.1, 2.0)  # the task's bounds on the first wait
+MULTIPLIER_RANGE = (1.5, 3.0)  # the task's bounds on the growth after each failure
+STEADY_RATIO = 0.05  # waits whose ratios agree this closely have no jitter: judge the multiplier
+FLAPPING = 120.0  # seconds of an exchange that accepts every connection and drops it at once
+FLAP_WAIT = 8.0  # a wait at least this long must come while connections are dropped at once
 
 
 @dataclass(slots=True)
@@ -96,6 +114,16 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             seen.marks["stall"] = loop.time()
             exchange.stall(60.0)
             await asyncio.sleep(75.0)
+            await network.wait_opened(seen.marks["stall"], 45.0)
+            await asyncio.sleep(rng.uniform(20, 30))
+            seen.marks["flapping"] = loop.time()
+            network.accept_and_drop = True
+            network.drop_all(exchange.drop)
+            await asyncio.sleep(FLAPPING)
+            seen.marks["flapping_end"] = loop.time()
+            network.accept_and_drop = False
+            await network.wait_opened(loop.time(), 45.0)
+            await asyncio.sleep(rng.uniform(5, 10))
 
     return main, seen
 
@@ -122,9 +150,13 @@ def _first_connection(seen: Observed) -> str | None:
             f"on_price got a {type(wrong[0]).__name__} ({_short(wrong[0])}); pass the "
             "parsed message, a dict (json.loads)"
         )
-    if not any(m.get("type") in ("ticker", "snapshot") for m in first):
-        kinds = sorted({str(m.get("type")) for m in first})
-        return f"on_price got only {', '.join(kinds)} messages, no ticker or snapshot"
+    kinds = {str(m.get("type")) for m in first}
+    missing = [kind for kind in PRICE_KINDS if kind not in kinds]
+    if missing:
+        return (
+            f"on_price got {', '.join(sorted(kinds))} messages but no {' or '.join(missing)}: "
+            f"the exchange sends a snapshot after each subscription, then tickers; pass both on"
+        )
     return None
 
 
@@ -192,7 +224,34 @@ def _grows(seen: Observed) -> str | None:
             f"a fixed delay: the waits were {_list(gaps)}; they should grow (×1.5 to ×3 after "
             "each failure) up to the cap"
         )
+    return initial_delay_problem(early, seen.marks["outage"]) or multiplier_problem(gaps)
+
+
+def initial_delay_problem(early: list[float], lost_at: float) -> str | None:
+    """The first waits after a failure must start at 2 s or less (with jitter, below that)."""
+    low, high = INITIAL_RANGE
+    if min(early) > high + SLACK:
+        return (
+            f"the first wait is too long: after the connection was lost at {lost_at:.1f} s it "
+            f"waited {_list(early)}; the task says start between {low:g} s and {high:g} s"
+        )
     return None
+
+
+def multiplier_problem(gaps: list[float]) -> str | None:
+    """Waits without jitter (each the same multiple of the one before) must grow ×1.5 to ×3."""
+    growing = [gap for gap in gaps if gap < CAP - SLACK]
+    ratios = [b / a for a, b in itertools.pairwise(growing) if a > 0.001]
+    if len(ratios) < 3 or max(ratios) - min(ratios) > STEADY_RATIO * min(ratios):
+        return None  # jittered (or too few to tell): the growth judgement above is the rule
+    factor = sum(ratios) / len(ratios)
+    low, high = MULTIPLIER_RANGE
+    if low - STEADY_RATIO <= factor <= high + STEADY_RATIO:
+        return None
+    return (
+        f"each wait was ×{factor:.2f} the one before ({_list(growing)}); the task says "
+        f"multiply by {low:g} to {high:g} after each failure"
+    )
 
 
 def _capped(seen: Observed) -> str | None:
@@ -222,6 +281,38 @@ def _reset(seen: Observed) -> str | None:
             )
     if not judged_any:
         return "it never reconnected after a drop, so there was no healthy spell to judge"
+    return None
+
+
+def _no_reset_on_handshake(seen: Observed) -> str | None:
+    start, end = seen.marks.get("flapping"), seen.marks.get("flapping_end")
+    if start is None or end is None:
+        return not_reached(seen.ending)
+    gaps = waits(seen.attempts, start, end)
+    if not gaps:
+        return (
+            f"it made no attempt while the exchange accepted and dropped at once from {start:.1f} s"
+        )
+    if max(gaps) >= FLAP_WAIT:
+        return None
+    opened = sum(1 for a in seen.attempts if start < a.at <= end and a.wire is not None)
+    return (
+        f"backoff reset on every handshake: from {start:.1f} s the exchange accepted each "
+        f"connection and dropped it at once, and the client reconnected {opened} times in "
+        f"{end - start:.0f} s, never waiting more than {max(gaps):.1f} s; a connection dropped at "
+        "once is no healthy spell, so the waits must keep growing"
+    )
+
+
+def _stops_when_cancelled(seen: Observed) -> str | None:
+    if seen.ignored_cancel:
+        return (
+            f"run() was cancelled at {seen.end:.1f} s and was still running 5 s later: it "
+            "caught asyncio.CancelledError (an `except BaseException:` or a bare `except:`?); "
+            "let it through"
+        )
+    if seen.ending is not None:
+        return f"it ended before it was cancelled: {seen.ending.describe()}"
     return None
 
 
@@ -256,17 +347,26 @@ def _notices_silence(seen: Observed) -> str | None:
     stall = seen.marks.get("stall")
     if stall is None:
         return not_reached(seen.ending)
-    acted = [a.at for a in seen.attempts if a.at > stall] + [
+    closed = [
         w.ended_at for w in seen.wires if w.ended_by == "client" and (w.ended_at or 0) > stall
     ]
-    if not acted or min(acted) > stall + SILENCE_LIMIT:
-        late = f" (it acted only at {min(acted):.1f} s)" if acted else ""
-        return (
-            f"the exchange went silent at {stall:.1f} s and the client stayed on the dead "
-            f"connection{late}: heartbeats come every second, so 5 s with nothing is a dead "
-            "connection"
-        )
-    return None
+    tried = [a.at for a in seen.attempts if a.at > stall]
+    # Closing the dead connection counts from the silence; a new attempt made without closing
+    # it may come one initial delay later.
+    in_time = any(t <= stall + SILENCE_LIMIT for t in closed) or any(
+        t <= stall + SILENCE_LIMIT + INITIAL_RANGE[1] + SLACK for t in tried
+    )
+    if in_time:
+        return None
+    acted = [t for t in closed + tried if t is not None]
+    late = (
+        f" (it acted only at {min(acted):.1f} s, {min(acted) - stall:.1f} s later)" if acted else ""
+    )
+    return (
+        f"the exchange went silent at {stall:.1f} s and the client stayed on the dead "
+        f"connection{late}: heartbeats come every second, so {SILENCE:g} s with nothing "
+        "received is a dead connection"
+    )
 
 
 def _logs(seen: Observed) -> str | None:
@@ -276,7 +376,8 @@ def _logs(seen: Observed) -> str | None:
     if not seen.logs:
         return "log_state was never called"
     expected = expected_states(seen.attempts, seen.end)
-    return compare_states(expected, collapse(seen.logs))
+    optional = unwelcomed(seen.attempts, SILENCE_LIMIT)
+    return compare_states(expected, collapse(seen.logs), optional)
 
 
 def blocker(seen: Observed) -> str | None:
@@ -324,11 +425,11 @@ CHECKS = [
     ),
     Check(
         "the waits grow exponentially",
-        2,
+        1,
         _grows,
         "each wait 1.5 to 3 times the one before, from an initial delay of 0.1–2 s",
     ),
-    Check("the waits are capped at 30 s", 2, _capped, "no wait longer than 30 s"),
+    Check("the waits are capped at 30 s", 1, _capped, "no wait longer than 30 s"),
     Check(
         "backoff reset after a healthy spell",
         1,
@@ -337,10 +438,24 @@ CHECKS = [
         f"(at most {RESET_LIMIT:g} s)",
     ),
     Check(
+        "no reset on a handshake alone",
+        1,
+        _no_reset_on_handshake,
+        f"against an exchange that accepts and drops at once, waits that keep growing "
+        f"(one of {FLAP_WAIT:g} s or more within {FLAPPING:g} s)",
+    ),
+    Check(
         "notices a silent connection",
         1,
         _notices_silence,
-        f"a new attempt within {SILENCE_LIMIT:g} s of the exchange going silent",
+        f"the connection given up within {SILENCE_LIMIT:g} s of the exchange going silent "
+        f"({SILENCE:g} s with nothing received)",
+    ),
+    Check(
+        "stops when cancelled",
+        1,
+        _stops_when_cancelled,
+        "run() ends when cancelled (asyncio.CancelledError let through)",
     ),
     Check(
         "logs every change of connection state",

@@ -31,6 +31,9 @@ MIN_OBSERVED = 60.0  # seconds of monitoring before an exchange is judged
 ALERT_DELAY = 1.0 + 1e-6  # check() comes every second
 END = 8400.0
 METRICS = ("uptime", "downtime", "reliability", "disconnections", "longest_outage")
+# What the task allows for rounding: seconds to half a second, percentages to one decimal.
+UPTIME_TOLERANCE = 0.5
+PERCENT_TOLERANCE = 0.06
 
 
 @dataclass(slots=True)
@@ -43,6 +46,7 @@ class Observed:
     problems: list[str] = field(default_factory=list)
     ending: Ending | None = None
     end: float = END
+    origin: float = 0.0  # the monitor's `start`: every time it is given is origin + script time
 
 
 # -- the truth, from the script ---------------------------------------------------------------
@@ -79,6 +83,7 @@ def _script(seed: int) -> Observed:
     rng = random.Random(seed)
     k = rng.uniform(0.9, 1.1)  # scaling every time keeps every percentage
     seen = Observed()
+    seen.origin = round(rng.uniform(1_000, 100_000), 3)
     seen.first_up = {"steady": 0.0, "flappy": 0.0, "late": rng.uniform(250, 350)}
     steady_1 = rng.uniform(2000, 3000)
     steady_2 = rng.uniform(5000, 6000)
@@ -108,7 +113,8 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
         def on_alert(name: Any, value: Any = None) -> None:
             seen.alerts.append((now, name, value))
 
-        monitor = construct(monitor_class, list(NAMES), on_alert, 0.0)
+        origin = seen.origin
+        monitor = construct(monitor_class, list(NAMES), on_alert, origin)
         changes = sorted(
             [(t, name, True) for name, t in seen.first_up.items()]
             + [(a, name, False) for name, spans in seen.outages.items() for a, _ in spans]
@@ -120,18 +126,23 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
         for at, name, up in [*changes, (END + 1.0, "", False)]:
             while second < at and second <= END:
                 now = second
-                _call(seen, f"check({second:g})", monitor.check, second)
+                _call(seen, f"check({origin + second:g})", monitor.check, origin + second)
                 if second in samples:
                     for exchange in NAMES:
-                        up_value = _call(seen, "uptime", monitor.uptime, exchange, second)
-                        rel = _call(seen, "reliability", monitor.reliability, exchange, second)
+                        up_value = _call(seen, "uptime", monitor.uptime, exchange, origin + second)
+                        rel = _call(
+                            seen, "reliability", monitor.reliability, exchange, origin + second
+                        )
                         seen.samples.append((second, exchange, up_value, rel))
                 second += 1.0
             if name:
                 now = at
-                _call(seen, f"record({name!r}, {up}, {at:.1f})", monitor.record, name, up, at)
+                moment = origin + at
+                _call(
+                    seen, f"record({name!r}, {up}, {moment:.1f})", monitor.record, name, up, moment
+                )
         now = END
-        seen.summary = _call(seen, "summary", monitor.summary, END)
+        seen.summary = _call(seen, "summary", monitor.summary, origin + END)
 
     return main, seen
 
@@ -158,14 +169,20 @@ def _uptime(seen: Observed) -> str | None:
     for at, name, value, _ in seen.samples:
         truth = uptime(seen, name, at)
         if not _number(value):
-            return f"uptime({name!r}, {at:g}) returned {value!r}, not a number of seconds"
-        if abs(value - truth) > 0.5:
+            return (
+                f"uptime({name!r}, {seen.origin + at:g}) returned {value!r}, not a number of "
+                "seconds"
+            )
+        if abs(value - truth) > UPTIME_TOLERANCE:
             hint = ""
             if _open_outage(seen, name, at) is None and _counted_to_last_change(
                 seen, name, at, value
             ):
                 hint = ": the current connection's time is not counted until it ends"
-            return f"uptime({name!r}, {at:g}) = {value:.1f} s; it was up {truth:.1f} s{hint}"
+            return (
+                f"uptime({name!r}, {seen.origin + at:g}) = {value:.1f} s; it was up "
+                f"{truth:.1f} s of the {at:g} s since start={seen.origin:g}{hint}"
+            )
     return None
 
 
@@ -175,19 +192,25 @@ def _reliability(seen: Observed) -> str | None:
     wrong = []
     for at, name, _, value in seen.samples:
         if not _number(value):
-            return f"reliability({name!r}, {at:g}) returned {value!r}, not a percentage"
-        if abs(value - reliability(seen, name, at)) > 0.05:
+            return (
+                f"reliability({name!r}, {seen.origin + at:g}) returned {value!r}, not a percentage"
+            )
+        if abs(value - reliability(seen, name, at)) > PERCENT_TOLERANCE:
             wrong.append((at, name, value))
     if not wrong:
         return None
     at, name, value = wrong[0]
     said = (
-        f"reliability({name!r}, {at:g}) = {value:.2f}; connected "
-        f"{reliability(seen, name, at):.2f} % of the time"
+        f"reliability({name!r}, {seen.origin + at:g}) = {value:.2f}; connected "
+        f"{reliability(seen, name, at):.2f} % of the {at:g} s since start={seen.origin:g}"
     )
     diagnoses = (
         (lambda n, t: reliability(seen, n, t) / 100, ": a fraction, not a percent (× 100)"),
         (lambda n, t: _by_events(seen, n, t), ": counted from events instead of time"),
+        (
+            lambda n, t: 100.0 * uptime(seen, n, t) / (seen.origin + t),
+            f": measured from 0, not from start={seen.origin:g}",
+        ),
         (
             lambda n, t: _since_first_up(seen, n, t),
             ": the time before its first connection is downtime too",
@@ -282,7 +305,7 @@ def _summary(seen: Observed) -> str | None:
         truth = _metrics(seen, name)
         for metric in METRICS:
             value = row[metric]
-            if not _number(value) or abs(value - truth[metric]) > 0.05 + 1e-4 * truth[metric]:
+            if not _number(value) or abs(value - truth[metric]) > _tolerance(metric, truth[metric]):
                 return f"summary()[{name!r}][{metric!r}] = {value!r}; expected {truth[metric]:g}"
     return None
 
@@ -390,6 +413,14 @@ def _by_events(seen: Observed, name: str, at: float) -> float:
     ups = 1 + sum(1 for _, b in seen.outages[name] if b <= at)
     downs = sum(1 for a, _ in seen.outages[name] if a <= at)
     return 100.0 * ups / (ups + downs)
+
+
+def _tolerance(metric: str, truth: float) -> float:
+    if metric == "reliability":
+        return PERCENT_TOLERANCE
+    if metric == "disconnections":
+        return 1e-6
+    return UPTIME_TOLERANCE
 
 
 def _number(value: Any) -> bool:

@@ -64,12 +64,28 @@ def collapse(states: Sequence[tuple[float, str]]) -> list[tuple[float, str]]:
     return result
 
 
+def unwelcomed(attempts: Sequence[Attempt], within: float) -> frozenset[float]:
+    """When connections opened that ended within ``within`` seconds: a client that logs
+    "connected" at the exchange's ``welcome`` may have logged them as failed attempts."""
+    return frozenset(
+        a.at
+        for a in attempts
+        if a.wire is not None
+        and a.wire.ended_at is not None
+        and a.wire.ended_at - a.wire.opened_at <= within
+    )
+
+
 def compare_states(
-    expected: Sequence[tuple[float, str]], logged: Sequence[tuple[float, str]]
+    expected: Sequence[tuple[float, str]],
+    logged: Sequence[tuple[float, str]],
+    optional: frozenset[float] = frozenset(),
 ) -> str | None:
     """None when the log follows the expected changes (the last one may still be on its way
-    when the check stops); else where it first differs."""
+    when the check stops); else where it first differs. A "connected" at a time in
+    ``optional`` may be missing."""
     logged = list(logged)
+    expected = _without_skipped(expected, logged, optional)
     if (
         logged
         and logged[0][1] == "disconnected"
@@ -94,3 +110,23 @@ def compare_states(
         at, state = logged[len(expected)]
         return f"the log has '{state}' at {at:.1f} s, when the state did not change"
     return None
+
+
+def _without_skipped(
+    expected: Sequence[tuple[float, str]],
+    logged: Sequence[tuple[float, str]],
+    optional: frozenset[float],
+) -> list[tuple[float, str]]:
+    """``expected`` less each optional "connected" that the log went without."""
+    if not optional:
+        return list(expected)
+    result: list[tuple[float, str]] = []
+    position = 1 if logged and logged[0][1] == "disconnected" and expected[:1] != logged[:1] else 0
+    for at, state in expected:
+        here = logged[position][1] if position < len(logged) else None
+        skippable = state == "connected" and at in optional and here == "disconnected"
+        if skippable and result and result[-1][1] == "connecting":
+            continue
+        result.append((at, state))
+        position += 1
+    return collapse(result)

@@ -114,3 +114,63 @@ MISTAKES = [
         (("self.on_price(message)", "self.on_price(json.dumps(message))"),),
     ),
 ]
+
+MISTAKES += [
+    Mistake(
+        "backoff reset on every handshake",
+        "no reset on a handshake alone",
+        "backoff reset on every handshake",
+        (
+            (
+                '            self.log_state("connected")\n',
+                '            self.log_state("connected")\n            delay = INITIAL_DELAY\n',
+            ),
+        ),
+    ),
+    Mistake(
+        "starts at 5 s and grows ×1.2",
+        "the waits grow exponentially",
+        "the first wait is too long",
+        (("INITIAL_DELAY = 0.5", "INITIAL_DELAY = 5.0"), ("MULTIPLIER = 2.0", "MULTIPLIER = 1.2")),
+    ),
+    Mistake(
+        "grows ×1.2",
+        "the waits grow exponentially",
+        "×1.20 the one before",
+        (("MULTIPLIER = 2.0", "MULTIPLIER = 1.2"),),
+    ),
+    Mistake(
+        "a silence limit of 12 s",
+        "notices a silent connection",
+        "dead connection",
+        (("SILENCE = 5.0", "SILENCE = 12.0"),),
+    ),
+    Mistake(
+        "snapshots dropped",
+        "connects and passes prices on",
+        "snapshot",
+        (
+            (
+                'if message.get("type") in ("snapshot", "ticker"):',
+                'if message.get("type") == "ticker":',
+            ),
+        ),
+    ),
+    Mistake(
+        "run() swallows CancelledError",
+        "stops when cancelled",
+        "caught asyncio.CancelledError",
+        (
+            (
+                "                await asyncio.sleep(delay)\n                delay = min(",
+                "                try:\n                    await asyncio.sleep(delay)\n"
+                "                except BaseException:\n                    pass\n"
+                "                delay = min(",
+            ),
+            (
+                "            except Exception:\n                pass\n",
+                "            except BaseException:\n                pass\n",
+            ),
+        ),
+    ),
+]

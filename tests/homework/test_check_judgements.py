@@ -41,8 +41,10 @@ def schedule(initial: float, factor: float, cap: float, jitter: str, seed: int) 
             delay = rng.uniform(0, ceiling)
         elif jitter == "equal":
             delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
-        elif jitter == "decorrelated":
-            delay = previous = min(cap, rng.uniform(initial, previous * 3))
+        elif jitter == "decorrelated":  # the first wait is the initial delay, as the task says
+            delay = previous = (
+                min(cap, rng.uniform(initial, previous * 3)) if failures > 1 else initial
+            )
         else:
             delay = ceiling
         delays.append(delay)

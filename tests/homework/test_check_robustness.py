@@ -150,3 +150,33 @@ def test_a_solution_that_calls_the_library_that_solves_the_task_is_told_so() -> 
     assert not any(
         "from lessonlib" in n for n in grade("task1", namespace(source("task1_reference"))).notes
     )
+
+
+def test_the_borrowed_code_note_reads_names_used_not_comments_or_own_classes() -> None:
+    own = source("task1_reference").replace(
+        "class FeedClient:",
+        "class Backoff:\n    pass\n\n\nclass FeedClient:",
+    )
+    own = own.replace(
+        "        loop = asyncio.get_running_loop()\n",
+        "        loop = asyncio.get_running_loop()\n"
+        "        # unlike lessonlib's PriceFeedClient or keep_connected, written by hand\n"
+        "        self.backoff = Backoff()\n",
+    )
+    notes = grade("task1", namespace(own)).notes
+    assert not any("from lessonlib" in note for note in notes), notes
+    aliased = CLIENT.format(
+        body="        import lessonlib.backoff as b\n"
+        "        policy = b.BackoffPolicy()\n"
+        "        await asyncio.sleep(3600)"
+    )
+    assert any("uses BackoffPolicy" in n for n in grade("task1", namespace(aliased)).notes)
+
+
+def test_clocks_imported_by_name_are_virtual_during_the_check_and_real_after() -> None:
+    import time as real_time
+
+    code = "from time import monotonic, time\n" + source("task1_reference")
+    globals_ = namespace(code)
+    assert grade("task1", globals_).points == 12
+    assert globals_["monotonic"] is real_time.monotonic and globals_["time"] is real_time.time
