@@ -5,7 +5,7 @@ dropped, the others unharmed, never retried).
 The scenario (about three simulated minutes, times drawn from the seed): two pairs wanted
 before the client starts; a third added while connected; an unknown symbol asked for; a pair
 unsubscribed; three drops, each costing a refused attempt; during the second outage a pair is
-added while the client is disconnected.
+added while the client is disconnected, during the third one a pair is unsubscribed.
 """
 
 from __future__ import annotations
@@ -149,7 +149,12 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
 
             await drop(rng.uniform(4, 8), add_while_down)
             await asyncio.sleep(rng.uniform(15, 25))
-            await drop(rng.uniform(1, 3))
+
+            async def remove_while_down() -> None:
+                seen.marks["removed_while_down"] = loop.time()
+                await call("unsubscribe", ADDED)
+
+            await drop(rng.uniform(1, 3), remove_while_down)
             await asyncio.sleep(rng.uniform(15, 25))
             read_list("at the end")
 
@@ -273,6 +278,26 @@ def _unsubscribe(seen: Observed) -> str | None:
                 f"{seen.removed} was unsubscribed at {removed_at:.1f} s but subscribed again "
                 f"after the reconnect at {w.opened_at:.1f} s"
             )
+    return _unsubscribed_while_down(seen)
+
+
+def _unsubscribed_while_down(seen: Observed) -> str | None:
+    """An unsubscribe while disconnected counts too: the pair is not restored."""
+    removed_at = seen.marks.get("removed_while_down")
+    if removed_at is None:
+        return not_reached(seen.ending)
+    problems = [p for p in seen.call_problems if p.startswith(f"unsubscribe({ADDED!r})")]
+    if problems:
+        return problems[0] + ": while disconnected, just take it off the list"
+    for wire in seen.wires:
+        if wire.opened_at > removed_at and ADDED in restored(wire):
+            return (
+                f"unsubscribe({ADDED!r}) at {removed_at:.1f} s while disconnected was ignored: "
+                f"the reconnect at {wire.opened_at:.1f} s subscribed to it again"
+            )
+    listed = seen.listed.get("at the end")
+    if isinstance(listed, list) and ADDED in listed:
+        return f"after unsubscribe({ADDED!r}) while disconnected `subscriptions` still lists it"
     return None
 
 
@@ -389,7 +414,8 @@ CHECKS = [
         "unsubscribe() removes a pair for good",
         1,
         _unsubscribe,
-        "an unsubscribe request, the pair gone from `subscriptions` and not restored",
+        "an unsubscribe request, the pair gone from `subscriptions` and not restored, also "
+        "when unsubscribed while disconnected",
     ),
     Check(
         "a rejected subscription is reported",

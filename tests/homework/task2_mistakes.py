@@ -99,3 +99,18 @@ MISTAKES = [
         ),
     ),
 ]
+
+MISTAKES += [
+    Mistake(
+        "unsubscribe() while disconnected ignored",
+        "unsubscribe() removes a pair for good",
+        "while disconnected was ignored",
+        (
+            (
+                "    async def unsubscribe(self, symbol):\n",
+                "    async def unsubscribe(self, symbol):\n        if self.ws is None:\n"
+                "            return\n",
+            ),
+        ),
+    ),
+]

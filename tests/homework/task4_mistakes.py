@@ -125,3 +125,18 @@ MISTAKES = [
         (('                "longest_outage": max(health.longest_outage, outage),\n', ""),),
     ),
 ]
+
+MISTAKES += [
+    Mistake(
+        "start ignored: time measured from 0",
+        "reliability in percent of time",
+        "measured from 0, not from start",
+        (
+            ("        watched = at - self.start\n", "        watched = at\n"),
+            (
+                "{name: ExchangeHealth(start) for name in exchanges}",
+                "{name: ExchangeHealth(0.0) for name in exchanges}",
+            ),
+        ),
+    ),
+]
