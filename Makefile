@@ -20,7 +20,7 @@ SOAK_TIMEOUT ?= 3600
 # JupyterLab refuses to run as root (a container, a hand-built image) unless told it may.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help lab test test-random stress-test soak lint bench clean
+.PHONY: help lab test test-random stress-test soak lint bench classroom clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -37,6 +37,15 @@ $(VENV)/.lab-installed: requirements.txt pyproject.toml | $(BIN)/python
 # The test tools on top of it (pyproject.toml's `test` extra).
 $(VENV)/.test-installed: $(VENV)/.lab-installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The hub on top of the test tools: pyproject.toml's `hub` extra, and configurable-http-proxy
+# (the hub's proxy, a node program) from npm into .venv/chp.
+$(VENV)/.hub-installed: $(VENV)/.test-installed
+	$(BIN)/python -m pip install --quiet -e '.[hub]'
+	@command -v npm >/dev/null || { echo "make classroom needs node and npm" \
+		"(Debian: apt-get install nodejs npm)"; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/chp configurable-http-proxy@5
 	touch $@
 
 lab: $(VENV)/.lab-installed  ## create .venv, install the course, open JupyterLab
@@ -84,6 +93,9 @@ stress-grade: $(VENV)/.test-installed  ## the reference solutions graded while s
 
 bench: $(VENV)/.test-installed  ## run every benchmark (figures are ratios to a same-run baseline)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+classroom: $(VENV)/.hub-installed  ## a class of eight on a real JupyterHub (tests/classroom)
+	RECONNECT_LAB_CLASSROOM=1 $(BIN)/python -m pytest tests/classroom $(PYTEST_ARGS)
 
 clean:  ## remove .venv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis artifacts
