@@ -120,9 +120,12 @@ class Student:
         body = {"type": "notebook", "format": "json", "content": notebook}
         (await self.api("PUT", f"contents/{path}", json=body)).raise_for_status()
 
-    async def run(self, path: str, notebook: nbformat.NotebookNode, *extra: str) -> Ran:
+    async def run(
+        self, path: str, notebook: nbformat.NotebookNode, *extra: str, keep: bool = False
+    ) -> Ran:
         """Every code cell of ``notebook`` (then ``extra`` code) in a fresh kernel of a session
-        at ``path``, so that the kernel works in the notebook's folder; shut down after."""
+        at ``path``, so that the kernel works in the notebook's folder; shut down after unless
+        ``keep`` (then `shut_down` ends it)."""
         reply = await self.api(
             "POST",
             "sessions",
@@ -134,6 +137,12 @@ class Student:
             cells = [c.source for c in notebook.cells if c.cell_type == "code"]
             return await self._execute(session["kernel"]["id"], [*cells, *extra])
         finally:
+            if not keep:
+                await self.api("DELETE", f"sessions/{session['id']}")
+
+    async def shut_down(self) -> None:
+        """Every session of the student's server, and so its kernel, ended."""
+        for session in (await self.api("GET", "sessions")).json():
             await self.api("DELETE", f"sessions/{session['id']}")
 
     async def _execute(self, kernel: str, cells: list[str]) -> Ran:
