@@ -39,7 +39,8 @@ MB = 1024 * 1024
 
 
 def load() -> str:
-    return "load %.2f %.2f %.2f" % os.getloadavg()
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -78,8 +79,8 @@ def servers(hub_pid: int) -> dict[str, psutil.Process]:
 def hub_overhead(hub_pid: int) -> int:
     """The hub and its proxy: the hub's process and its children that are not users'."""
     hub = psutil.Process(hub_pid)
-    own = [hub, *(c for c in hub.children() if not c.environ().get("JUPYTERHUB_USER"))]
-    return sum(tree_rss(process) if process is not hub else hub.memory_info().rss for process in own)
+    proxy = [c for c in hub.children() if not c.environ().get("JUPYTERHUB_USER")]
+    return hub.memory_info().rss + sum(tree_rss(process) for process in proxy)
 
 
 class Peaks:
