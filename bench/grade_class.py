@@ -65,6 +65,7 @@ def main() -> int:
             return 1 if short else 0
         make_class(folder, options.count, SOLUTIONS)
         parallel, together = grade(folder, Path(tmp) / "parallel.csv")
+        print(f"{options.count} submissions, default workers: {parallel:.1f} s", flush=True)
         serial, alone = grade(folder, Path(tmp) / "serial.csv", "--workers", "1")
     same = together == alone
     full = sum(1 for points, most, _ in together.values() if points == most)
