@@ -37,6 +37,12 @@ class Kind(StrEnum):
     FAULT = "fault"  # the practice exchange injected a fault (details: fault, arguments)
     TRADING = "trading"  # a trading gate opened or closed (details: allowed, reason)
     ALERT = "alert"  # a health alert raised or cleared
+    BOOK_BUFFERED = "book_buffered"  # a book update held until the snapshot arrives
+    BOOK_SNAPSHOT = "book_snapshot"  # a book snapshot loaded (details: last, dropped, applied)
+    BOOK_GAP = "book_gap"  # a book update did not continue the book (details: expected, first)
+    BOOK_CHECKSUM = "book_checksum"  # the local book's checksum differs from the exchange's
+    BOOK_RESYNC = "book_resync"  # a book thrown away to be rebuilt (details: symbol, reason)
+    BOOK_REBUILT = "book_rebuilt"  # a book rebuilt and live again (details: symbol, reason)
 
 
 @dataclass(frozen=True, slots=True)

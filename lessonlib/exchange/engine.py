@@ -18,8 +18,9 @@ from typing import Any, Self
 
 from .. import validate
 from ..events import Emitter, EventSink, Kind
-from ..protocol.messages import Shutdown, Welcome, encode
+from ..protocol.messages import BookSnapshot, BookUpdate, Shutdown, Welcome, encode
 from . import faults as checks
+from .depth import SymbolBook
 from .faults import Fault, FaultState, command_words
 from .market import MIN_BUFFER, Market
 from .session import Session
@@ -93,6 +94,14 @@ class ExchangeCore:
         self._sessions: set[Session] = set()
         self._sessions_changed = asyncio.Event()
         self._listeners: dict[str, set[Session]] = {s: set() for s in self.market.symbols}
+        self._book_listeners: dict[str, set[Session]] = {s: set() for s in self.market.symbols}
+        self.books = {
+            symbol: SymbolBook(self.market.mid(symbol), random.Random(f"{seed} book {symbol}"))
+            for symbol in self.market.symbols
+        }
+        # A snapshot request is answered this long after it arrives, as a venue's REST
+        # snapshot comes back after the stream's updates around it.
+        self.snapshot_delay = 2.5 / self.tick_rate
         self._numbers = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._schedules: dict[asyncio.Task[None], Schedule] = {}
@@ -138,6 +147,8 @@ class ExchangeCore:
         self._emit = Emitter(self.name, self._events, self._loop.time)
         self.stream = secrets.token_hex(4)
         self.market.new_stream()
+        for book in self.books.values():
+            book.new_stream()
         self._spawn(self._tick_forever(), "ticker")
 
     async def _stop_core(self) -> None:
@@ -179,14 +190,36 @@ class ExchangeCore:
     def forget(self, session: Session) -> None:
         self._sessions.discard(session)
         self._sessions_changed.set()
-        for listeners in self._listeners.values():
+        for listeners in (*self._listeners.values(), *self._book_listeners.values()):
             listeners.discard(session)
 
-    def listen(self, session: Session, symbol: str) -> None:
-        self._listeners[symbol].add(session)
+    def listen(self, session: Session, symbol: str, channel: str = "ticker") -> None:
+        listeners = self._book_listeners if channel == "book" else self._listeners
+        listeners[symbol].add(session)
 
-    def unlisten(self, session: Session, symbol: str) -> None:
-        self._listeners[symbol].discard(session)
+    def unlisten(self, session: Session, symbol: str, channel: str = "ticker") -> None:
+        listeners = self._book_listeners if channel == "book" else self._listeners
+        listeners[symbol].discard(session)
+
+    def request_book_snapshot(
+        self, session: Session, request_id: int, symbol: str, depth: int
+    ) -> None:
+        """Take the snapshot now and send it ``snapshot_delay`` later, after the updates
+        that follow it: the client must buffer them and drop those the snapshot covers."""
+        book = self.books[symbol]
+        bids, asks = book.top(depth)
+        frame = encode(BookSnapshot(request_id, symbol, book.update_id, tuple(bids), tuple(asks)))
+
+        async def answer_late() -> None:
+            await asyncio.sleep(self.snapshot_delay)
+            if session in self._sessions:
+                session.push(frame)
+
+        self._spawn(answer_late(), "book snapshot")
+
+    def book_checksum(self, symbol: str) -> int:
+        """The checksum of ``symbol``'s book as it stands (what a synced client's equals)."""
+        return self.books[symbol].checksum()
 
     @property
     def sessions(self) -> list[Session]:
@@ -209,13 +242,35 @@ class ExchangeCore:
         ts = self.epoch(self.now())
         for symbol in self.market.symbols:
             ticker = self.market.tick(symbol, ts)
+            changes = self.books[symbol].move(self.market.mid(symbol))
             if self.faults.skips(symbol):
-                continue
+                continue  # a skip loses the ticker and the book's changes of this tick
             listeners = self._listeners[symbol]
             if listeners:
                 frame = encode(ticker)
                 for session in tuple(listeners):
                     session.push(frame)
+            book_listeners = self._book_listeners[symbol]
+            if book_listeners and changes.first <= changes.last:
+                self._send_book_update(symbol, changes, ts, book_listeners)
+
+    def _send_book_update(self, symbol: str, changes: Any, ts: float, to: set[Session]) -> None:
+        checksum = self.books[symbol].checksum()
+        update = BookUpdate(
+            symbol,
+            changes.first,
+            changes.last,
+            tuple(changes.bids),
+            tuple(changes.asks),
+            checksum,
+            ts,
+        )
+        frame = encode(update)
+        if self.faults.corrupt_book_next:  # garbage's share of the book: one update cut short
+            self.faults.corrupt_book_next = False
+            frame = frame[: len(frame) // 2]
+        for session in tuple(to):
+            session.push(frame)
 
     # -- faults ----------------------------------------------------------------------------
     def _record(self, fault: Fault, **details: Any) -> None:
@@ -268,10 +323,12 @@ class ExchangeCore:
         self._record(Fault.SKIP, count=count)
 
     def garbage(self, kind: str | None = None) -> None:
-        """Send every connection one malformed frame (a named kind, or one at random)."""
+        """Send every connection one malformed frame (a named kind, or one at random), and
+        cut short the next book update that goes out."""
         frame = self.faults.garbage_frame(checks.garbage_kind(kind))
         for session in list(self._sessions):
             session.push(frame)
+        self.faults.corrupt_book_next = any(self._book_listeners.values())
         self._record(Fault.GARBAGE, frame=frame)
 
     def latency(self, seconds: float) -> None:

@@ -85,6 +85,7 @@ class FaultState:
     latency: float = 0.0
     stalled_until: float = -math.inf
     skip_next: dict[str, int] = field(default_factory=dict)
+    corrupt_book_next: bool = False  # the next book update sent goes out cut short
 
     def handshake(self) -> int | None:
         """The HTTP status to refuse the next handshake with, or None to accept it."""
@@ -144,6 +145,7 @@ class FaultState:
         self.flaky = self.latency = 0.0
         self.stalled_until = -math.inf
         self.skip_next.clear()
+        self.corrupt_book_next = False
 
 
 def _attempts(count: int) -> str:

@@ -84,6 +84,10 @@ class Market:
         """The seq of ``symbol``'s latest ticker."""
         return self._books[symbol].seq
 
+    def mid(self, symbol: str) -> float:
+        """The common price of ``symbol`` that its tickers and its order book follow."""
+        return self._books[symbol].mid
+
     def tick(self, symbol: str, ts: float) -> Ticker:
         """Move ``symbol``'s price one step and record the ticker."""
         book = self._books[symbol]

@@ -14,8 +14,27 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..protocol.messages import Error, Heartbeat, Pong, Subscribed, Unsubscribed, encode
-from ..protocol.requests import BadRequest, Ping, Subscribe, Unsubscribe, parse_request
+from ..protocol.messages import (
+    BookSubscribed,
+    BookUnsubscribed,
+    Error,
+    Heartbeat,
+    Pong,
+    Subscribed,
+    Unsubscribed,
+    encode,
+)
+from ..protocol.requests import (
+    BOOK,
+    CHANNELS,
+    BadRequest,
+    BookSnapshotRequest,
+    Ping,
+    Subscribe,
+    Unsubscribe,
+    parse_request,
+)
+from .depth import SymbolBook
 from .faults import FaultState
 from .market import Market
 
@@ -39,14 +58,18 @@ class Host(Protocol):
     max_subscriptions: int
     faults: FaultState
     market: Market
+    books: dict[str, SymbolBook]
     stream: str | None
     stats_frames_sent: int
     stats_bad_requests: int
 
     def now(self) -> float: ...
     def epoch(self, loop_time: float) -> float: ...
-    def listen(self, session: Session, symbol: str) -> None: ...
-    def unlisten(self, session: Session, symbol: str) -> None: ...
+    def listen(self, session: Session, symbol: str, channel: str = ...) -> None: ...
+    def unlisten(self, session: Session, symbol: str, channel: str = ...) -> None: ...
+    def request_book_snapshot(
+        self, session: Session, request_id: int, symbol: str, depth: int
+    ) -> None: ...
     def forget(self, session: Session) -> None: ...
 
 
@@ -64,6 +87,7 @@ class Session:
         self.transport = transport
         self.number = number
         self.subscriptions: set[str] = set()
+        self.book_subscriptions: set[str] = set()
         self.frames_sent = 0
         self.close_code: int | None = None  # the client's close code, once it closed
         self._outbox: deque[tuple[float, str | _Close]] = deque()
@@ -178,19 +202,42 @@ class Session:
                 self._subscribe(request)
             case Unsubscribe():
                 self._unsubscribe(request)
+            case BookSnapshotRequest():
+                if request.symbol not in self.core.market.symbols:
+                    error = Error(request.id, "unknown_symbol", "no such symbol", request.symbol)
+                    self.push(encode(error))
+                else:
+                    self.core.request_book_snapshot(self, request.id, request.symbol, request.depth)
+
+    def _known_channel(self, request: Subscribe | Unsubscribe) -> bool:
+        if request.channel in CHANNELS:
+            return True
+        message = f"channel must be one of {', '.join(CHANNELS)}, got {request.channel!r:.40}"
+        self.push(encode(Error(request.id, "unknown_channel", message)))
+        return False
 
     def _subscribe(self, request: Subscribe) -> None:
+        if not self._known_channel(request):
+            return
         market = self.core.market
         for symbol in request.symbols:
             if symbol not in market.symbols:
                 error = Error(request.id, "unknown_symbol", "no such symbol", symbol)
                 self.push(encode(error))
                 continue
-            fresh = symbol not in self.subscriptions
-            if fresh and len(self.subscriptions) >= self.core.max_subscriptions:
+            mine = self.book_subscriptions if request.channel == BOOK else self.subscriptions
+            fresh = symbol not in mine
+            taken = len(self.subscriptions) + len(self.book_subscriptions)
+            if fresh and taken >= self.core.max_subscriptions:
                 message = f"at most {self.core.max_subscriptions} subscriptions per connection"
                 self.push(encode(Error(request.id, "too_many_subscriptions", message, symbol)))
                 continue
+            if request.channel == BOOK:
+                self.book_subscriptions.add(symbol)
+                self.core.listen(self, symbol, BOOK)
+                update_id = self.core.books[symbol].update_id
+                self.push(encode(BookSubscribed(request.id, BOOK, symbol, update_id)))
+                continue  # no snapshot follows: the client asks for one (`book_snapshot`)
             self.subscriptions.add(symbol)
             self.core.listen(self, symbol)
             self.push(encode(Subscribed(request.id, symbol, market.seq(symbol))))
@@ -204,10 +251,17 @@ class Session:
                     self.push(encode(ticker))
 
     def _unsubscribe(self, request: Unsubscribe) -> None:
+        if not self._known_channel(request):
+            return
         for symbol in request.symbols:
             if symbol not in self.core.market.symbols:
                 error = Error(request.id, "unknown_symbol", "no such symbol", symbol)
                 self.push(encode(error))
+                continue
+            if request.channel == BOOK:
+                self.book_subscriptions.discard(symbol)
+                self.core.unlisten(self, symbol, BOOK)
+                self.push(encode(BookUnsubscribed(request.id, BOOK, symbol)))
                 continue
             self.subscriptions.discard(symbol)
             self.core.unlisten(self, symbol)

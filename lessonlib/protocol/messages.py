@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -82,6 +83,50 @@ class Heartbeat(msgspec.Struct, frozen=True, tag="heartbeat", tag_field="type"):
 
 
 @dataclass(frozen=True, slots=True)
+class BookSubscribed:
+    """A book subscription's answer: ``update_id`` is the symbol's latest change."""
+
+    id: int
+    channel: str
+    symbol: str
+    update_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookUnsubscribed:
+    id: int
+    channel: str
+    symbol: str
+
+
+BookLevel = tuple[str, str]  # [price, quantity] as decimal strings
+
+
+@dataclass(frozen=True, slots=True)
+class BookUpdate:
+    """Changes ``first``..``last`` of a symbol's book; ``checksum`` is of the book after them."""
+
+    symbol: str
+    first: int
+    last: int
+    bids: tuple[BookLevel, ...]
+    asks: tuple[BookLevel, ...]
+    checksum: int
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class BookSnapshot:
+    """The top levels of a symbol's book as of change ``last`` (the answer to a request)."""
+
+    id: int
+    symbol: str
+    last: int
+    bids: tuple[BookLevel, ...]
+    asks: tuple[BookLevel, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Pong:
     id: int
 
@@ -107,14 +152,26 @@ def encode(message: ServerMessage) -> str:
     for name in names:
         value = getattr(message, name)
         if isinstance(value, tuple):
-            value = list(value)
+            value = [list(v) if isinstance(v, tuple) else v for v in value]
         if value is not None or name == "id":
             fields[name] = value
     return json.dumps(fields, separators=(",", ":"))
 
 
 ServerMessage = (
-    Welcome | Subscribed | Unsubscribed | Snapshot | Ticker | Heartbeat | Pong | Error | Shutdown
+    Welcome
+    | Subscribed
+    | Unsubscribed
+    | Snapshot
+    | Ticker
+    | Heartbeat
+    | Pong
+    | Error
+    | Shutdown
+    | BookSubscribed
+    | BookUnsubscribed
+    | BookUpdate
+    | BookSnapshot
 )
 
 
@@ -188,6 +245,22 @@ class _Fields:
             raise self._bad(name, "a non-empty string")
         return value
 
+    def levels(self, name: str) -> tuple[BookLevel, ...]:
+        value = self._get(name, False)
+        if not isinstance(value, list):
+            raise self._bad(name, "a list of [price, quantity] pairs")
+        levels = []
+        for level in value:
+            if (
+                not isinstance(level, list)
+                or len(level) != 2
+                or not _is_decimal(level[0], positive=True)
+                or not _is_decimal(level[1], positive=False)
+            ):
+                raise self._bad(name, "a list of [price, quantity] decimal strings")
+            levels.append((level[0], level[1]))
+        return tuple(levels)
+
     def symbols(self, name: str) -> tuple[str, ...]:
         value = self._get(name, False)
         if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
@@ -202,6 +275,43 @@ def _price(f: _Fields, cls: type[Snapshot] | type[Ticker]) -> Snapshot | Ticker:
     return cls(f.str("symbol"), f.int("seq"), bid, ask, f.float("ts"))
 
 
+_DECIMAL = re.compile(r"\d+(\.\d+)?")
+
+
+def _is_decimal(value: object, *, positive: bool) -> bool:
+    """A plain decimal string (digits, an optional fraction); a price must not be zero."""
+    if not isinstance(value, str) or len(value) > 40 or not _DECIMAL.fullmatch(value):
+        return False
+    return not positive or value.strip("0.") != ""
+
+
+def _subscribed(f: _Fields) -> Subscribed | BookSubscribed:
+    channel = f.str("channel", optional=True)
+    if channel == "book":
+        return BookSubscribed(
+            f.int("id", signed=True), channel, f.str("symbol"), f.int("update_id")
+        )
+    return Subscribed(f.int("id", signed=True), f.str("symbol"), f.int("seq"))
+
+
+def _unsubscribed(f: _Fields) -> Unsubscribed | BookUnsubscribed:
+    channel = f.str("channel", optional=True)
+    if channel == "book":
+        return BookUnsubscribed(f.int("id", signed=True), channel, f.str("symbol"))
+    return Unsubscribed(f.int("id", signed=True), f.str("symbol"))
+
+
+def _book_update(f: _Fields) -> BookUpdate:
+    first, last = f.int("first"), f.int("last")
+    if first > last:
+        raise MalformedFrame(f"book_update: first {first} is after last {last}")
+    checksum = f.int("checksum")
+    if checksum > 0xFFFFFFFF:
+        raise MalformedFrame(f"book_update: checksum {checksum} is not a CRC-32")
+    bids, asks = f.levels("bids"), f.levels("asks")
+    return BookUpdate(f.str("symbol"), first, last, bids, asks, checksum, f.float("ts"))
+
+
 _TYPES: dict[type, str] = {
     Welcome: "welcome",
     Subscribed: "subscribed",
@@ -212,6 +322,10 @@ _TYPES: dict[type, str] = {
     Pong: "pong",
     Error: "error",
     Shutdown: "shutdown",
+    BookSubscribed: "subscribed",
+    BookUnsubscribed: "unsubscribed",
+    BookUpdate: "book_update",
+    BookSnapshot: "book_snapshot",
 }
 
 _PARSERS = {
@@ -221,8 +335,12 @@ _PARSERS = {
         f.symbols("symbols"),
         f.float("heartbeat_interval", positive=True),
     ),
-    "subscribed": lambda f: Subscribed(f.int("id", signed=True), f.str("symbol"), f.int("seq")),
-    "unsubscribed": lambda f: Unsubscribed(f.int("id", signed=True), f.str("symbol")),
+    "subscribed": _subscribed,
+    "unsubscribed": _unsubscribed,
+    "book_update": _book_update,
+    "book_snapshot": lambda f: BookSnapshot(
+        f.int("id", signed=True), f.str("symbol"), f.int("last"), f.levels("bids"), f.levels("asks")
+    ),
     "snapshot": lambda f: _price(f, Snapshot),
     "ticker": lambda f: _price(f, Ticker),
     "heartbeat": lambda f: Heartbeat(f.float("ts")),

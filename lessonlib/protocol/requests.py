@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_SYMBOLS_PER_REQUEST = 100
+MAX_BOOK_DEPTH = 1000
+TICKER, BOOK = "ticker", "book"
+CHANNELS = (TICKER, BOOK)
 
 
 class BadRequest(ValueError):
@@ -28,12 +31,23 @@ class Subscribe:
     symbols: tuple[str, ...]
     resume: Mapping[str, int] = field(default_factory=dict)
     stream: str | None = None  # the stream the resume points came from
+    channel: str = TICKER  # any string: the exchange answers `unknown_channel` for others
 
 
 @dataclass(frozen=True, slots=True)
 class Unsubscribe:
     id: int
     symbols: tuple[str, ...]
+    channel: str = TICKER
+
+
+@dataclass(frozen=True, slots=True)
+class BookSnapshotRequest:
+    """Ask for the top ``depth`` levels (1 to 1,000) of ``symbol``'s book."""
+
+    id: int
+    symbol: str
+    depth: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +55,19 @@ class Ping:
     id: int
 
 
-Request = Subscribe | Unsubscribe | Ping
+Request = Subscribe | Unsubscribe | Ping | BookSnapshotRequest
 
 
 def encode_request(request: Request) -> str:
     """The request as one JSON text frame (the client's side)."""
+    if isinstance(request, BookSnapshotRequest):
+        fields: dict[str, Any] = {"op": "book_snapshot", "id": request.id}
+        fields.update(symbol=request.symbol, depth=request.depth)
+        return json.dumps(fields, separators=(",", ":"))
     op = {Subscribe: "subscribe", Unsubscribe: "unsubscribe", Ping: "ping"}[type(request)]
-    fields: dict[str, Any] = {"op": op, "id": request.id}
+    fields = {"op": op, "id": request.id}
+    if not isinstance(request, Ping) and request.channel != TICKER:
+        fields["channel"] = request.channel
     if not isinstance(request, Ping):
         fields["symbols"] = list(request.symbols)
     if isinstance(request, Subscribe) and request.resume:
@@ -70,7 +90,7 @@ def parse_request(frame: str) -> Request:
     op = data.get("op")
     if "op" not in data:
         raise BadRequest("missing field 'op'", usable_id)
-    if op not in ("subscribe", "unsubscribe", "ping"):
+    if op not in ("subscribe", "unsubscribe", "ping", "book_snapshot"):
         raise BadRequest(f"unknown op {op!r:.40}", usable_id)
     if "id" not in data:
         raise BadRequest("missing field 'id'")
@@ -78,10 +98,44 @@ def parse_request(frame: str) -> Request:
         raise BadRequest(f"field 'id' must be an integer, got {request_id!r:.40}")
     if op == "ping":
         return Ping(usable_id)
+    if op == "book_snapshot":
+        return BookSnapshotRequest(usable_id, _symbol(data, usable_id), _depth(data, usable_id))
     symbols = _symbols(data, usable_id)
+    channel = _channel(data, usable_id)
     if op == "unsubscribe":
-        return Unsubscribe(usable_id, symbols)
-    return Subscribe(usable_id, symbols, _resume(data, usable_id), _stream(data, usable_id))
+        return Unsubscribe(usable_id, symbols, channel)
+    resume, stream = _resume(data, usable_id), _stream(data, usable_id)
+    return Subscribe(usable_id, symbols, resume, stream, channel)
+
+
+def _channel(data: dict[str, Any], request_id: int) -> str:
+    channel = data.get("channel", TICKER)
+    if not isinstance(channel, str) or not channel:
+        raise BadRequest(f"field 'channel' must be a string, got {channel!r:.40}", request_id)
+    return channel
+
+
+def _symbol(data: dict[str, Any], request_id: int) -> str:
+    if "symbol" not in data:
+        raise BadRequest("missing field 'symbol'", request_id)
+    symbol = data["symbol"]
+    if not isinstance(symbol, str) or not symbol:
+        raise BadRequest(
+            f"field 'symbol' must be a non-empty string, got {symbol!r:.40}", request_id
+        )
+    return symbol
+
+
+def _depth(data: dict[str, Any], request_id: int) -> int:
+    if "depth" not in data:
+        raise BadRequest("missing field 'depth'", request_id)
+    depth = data["depth"]
+    if not _is_int(depth) or not 1 <= depth <= MAX_BOOK_DEPTH:
+        raise BadRequest(
+            f"field 'depth' must be an integer from 1 to {MAX_BOOK_DEPTH}, got {depth!r:.40}",
+            request_id,
+        )
+    return depth
 
 
 def _symbols(data: dict[str, Any], request_id: int) -> tuple[str, ...]:
