@@ -45,7 +45,8 @@ def test_any_valid_sequence_keeps_the_local_book_equal_to_the_exchanges(
         assert local.checksum() == exchange.checksum()
         assert (local.top_bids(1000), local.top_asks(1000)) == exchange.top(1000)
         assert not local.crossed()
-        assert local.best_bid == max(exchange.bids) and local.best_ask == min(exchange.asks)
+        (best_bid, _), (best_ask, _) = exchange.top(1)[0][0], exchange.top(1)[1][0]
+        assert local.best_bid == Decimal(best_bid) and local.best_ask == Decimal(best_ask)
 
 
 @given(starts, moves, st.integers(0, 2**16), st.data())

@@ -9,9 +9,10 @@ the symbol's tick; quantities are decimal strings; ``"0"`` removes a level.
 from __future__ import annotations
 
 import heapq
+import math
 import random
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from ..orderbook.checksum import CHECKSUM_LEVELS, Level, book_checksum
 
@@ -33,15 +34,17 @@ class BookChanges:
 
 
 class SymbolBook:
-    """One symbol's book: a bid side and an ask side of ``price -> quantity`` strings."""
+    """One symbol's book: bids and asks as ``grid index -> quantity`` (price = index * step)."""
 
     def __init__(self, mid: float, rng: random.Random) -> None:
         self.rng = rng
         self.tick = Decimal("0.01") if mid >= 10 else Decimal("0.000001")
-        self.step = max(self.tick, (Decimal(mid) * GRID).quantize(self.tick, ROUND_FLOOR))
+        self.step = max(self.tick, (Decimal(repr(mid)) * GRID).quantize(self.tick, ROUND_FLOOR))
+        self._step = float(self.step)
+        self._texts: dict[int, str] = {}
         self.update_id = FIRST_UPDATE_ID - 1  # the id of the latest change
-        self.bids: dict[Decimal, str] = {}
-        self.asks: dict[Decimal, str] = {}
+        self.bids: dict[int, str] = {}
+        self.asks: dict[int, str] = {}
         self.move(mid)
 
     def new_stream(self) -> None:
@@ -51,73 +54,62 @@ class SymbolBook:
     def move(self, mid: float, spread: float = 0.0002) -> BookChanges:
         """Follow ``mid``: clear what the new best prices cross, fill the best levels, and
         change a few levels at random, as orders arriving and leaving would."""
-        changes_bids: dict[Decimal, str] = {}
-        changes_asks: dict[Decimal, str] = {}
-        mid_d = Decimal(repr(mid))
-        half = mid_d * Decimal(repr(spread)) / 2
-        best_bid = ((mid_d - half) / self.step).to_integral_value(ROUND_FLOOR) * self.step
-        best_ask = ((mid_d + half) / self.step).to_integral_value(ROUND_CEILING) * self.step
-        if best_ask <= best_bid:
-            best_ask = best_bid + self.step
-        for side, changes, keep in (
-            (
-                self.bids,
-                changes_bids,
-                lambda p: best_bid - LEVELS_A_SIDE * self.step < p <= best_bid,
-            ),
-            (
-                self.asks,
-                changes_asks,
-                lambda p: best_ask <= p < best_ask + LEVELS_A_SIDE * self.step,
-            ),
-        ):
-            for price in [p for p in side if not keep(p)]:
-                changes[price] = "0"
-        for side, changes, best, sign in (
-            (self.bids, changes_bids, best_bid, -1),
-            (self.asks, changes_asks, best_ask, 1),
-        ):
-            if best not in side or changes.get(best) == "0":
-                changes[best] = self._quantity()
-            new = not side
-            for k in range(1, LEVELS_A_SIDE):
-                price = best + sign * k * self.step
-                if price not in side and (new or self.rng.random() < REFILL):
-                    changes[price] = self._quantity()
-            for _ in range(self.rng.randint(0, 3)):
-                price = best + sign * self.rng.randrange(LEVELS_A_SIDE) * self.step
-                removes = price != best and self.rng.random() < 0.3
-                changes[price] = "0" if removes else self._quantity()
-        bids = self._commit(self.bids, changes_bids)
-        asks = self._commit(self.asks, changes_asks)
+        half = mid * spread / 2
+        best_bid = math.floor((mid - half) / self._step)
+        best_ask = max(best_bid + 1, math.ceil((mid + half) / self._step))
+        rng = self.rng
+        sent_bids = self._follow(self.bids, best_bid, -1, rng)
+        sent_asks = self._follow(self.asks, best_ask, 1, rng)
         first = self.update_id + 1
-        self.update_id += len(bids) + len(asks)
-        return BookChanges(first, self.update_id, bids, asks)
+        self.update_id += len(sent_bids) + len(sent_asks)
+        return BookChanges(first, self.update_id, sent_bids, sent_asks)
 
-    def _quantity(self) -> str:
-        return f"{Decimal(self.rng.randint(1, 500_000)) / 1000:f}"
-
-    def _commit(self, side: dict[Decimal, str], changes: dict[Decimal, str]) -> list[Level]:
+    def _follow(
+        self, side: dict[int, str], best: int, sign: int, rng: random.Random
+    ) -> list[Level]:
+        """Move one side to ``best`` (bids: ``sign`` -1, asks: +1) and return what changed."""
+        deepest = best + sign * (LEVELS_A_SIDE - 1)
+        low, high = min(best, deepest), max(best, deepest)
+        changes: dict[int, str] = {i: "0" for i in side if not low <= i <= high}
+        new = not side
+        for k in range(LEVELS_A_SIDE):
+            index = best + sign * k
+            if index not in side and (new or k == 0 or rng.random() < REFILL):
+                changes[index] = self._quantity()
+        for _ in range(rng.randint(0, 3)):
+            k = rng.randrange(LEVELS_A_SIDE)
+            changes[best + sign * k] = "0" if k and rng.random() < 0.3 else self._quantity()
         sent: list[Level] = []
-        for price, quantity in sorted(changes.items()):
+        for index in sorted(changes):
+            quantity = changes[index]
             if quantity == "0":
-                if side.pop(price, None) is None:
+                if side.pop(index, None) is None:
                     continue  # removing a level that is not there changes nothing
-            elif side.get(price) == quantity:
+            elif side.get(index) == quantity:
                 continue
             else:
-                side[price] = quantity
-            sent.append((self.price_text(price), quantity))
+                side[index] = quantity
+            sent.append((self.price_text(index), quantity))
         return sent
 
-    def price_text(self, price: Decimal) -> str:
-        return f"{price.quantize(self.tick):f}"
+    def _quantity(self) -> str:
+        whole, thousandths = divmod(self.rng.randint(1, 500_000), 1000)
+        return f"{whole}.{thousandths:03d}".rstrip("0").rstrip(".")
+
+    def price_text(self, index: int) -> str:
+        """The price of grid level ``index`` as the decimal string the protocol sends."""
+        text = self._texts.get(index)
+        if text is None:
+            if len(self._texts) > 100_000:
+                self._texts.clear()
+            text = self._texts[index] = f"{(self.step * index).quantize(self.tick):f}"
+        return text
 
     # -- reading ---------------------------------------------------------------------------
     def top(self, depth: int) -> tuple[list[Level], list[Level]]:
         """The best ``depth`` bids (highest first) and asks (lowest first)."""
-        bids = [(self.price_text(p), self.bids[p]) for p in heapq.nlargest(depth, self.bids)]
-        asks = [(self.price_text(p), self.asks[p]) for p in heapq.nsmallest(depth, self.asks)]
+        bids = [(self.price_text(i), self.bids[i]) for i in heapq.nlargest(depth, self.bids)]
+        asks = [(self.price_text(i), self.asks[i]) for i in heapq.nsmallest(depth, self.asks)]
         return bids, asks
 
     def checksum(self) -> int:
