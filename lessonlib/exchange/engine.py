@@ -25,6 +25,8 @@ from .faults import Fault, FaultState, command_words
 from .market import MIN_BUFFER, Market
 from .session import Session
 
+BOOK_RATE = 20.0  # book updates a second per symbol, at most
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -99,9 +101,13 @@ class ExchangeCore:
             symbol: SymbolBook(self.market.mid(symbol), random.Random(f"{seed} book {symbol}"))
             for symbol in self.market.symbols
         }
+        # Books change in batches, at most BOOK_RATE a second, as venues send depth updates
+        # every 100 ms or so: the book moves on every ``_book_every``-th tick.
+        self._book_every = max(1, round(self.tick_rate / BOOK_RATE))
+        self._ticks = 0
         # A snapshot request is answered this long after it arrives, as a venue's REST
         # snapshot comes back after the stream's updates around it.
-        self.snapshot_delay = 2.5 / self.tick_rate
+        self.snapshot_delay = 2.5 * self._book_every / self.tick_rate
         self._numbers = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._schedules: dict[asyncio.Task[None], Schedule] = {}
@@ -240,19 +246,23 @@ class ExchangeCore:
 
     def _tick_all(self) -> None:
         ts = self.epoch(self.now())
+        self._ticks += 1
+        books_move = self._ticks % self._book_every == 0
         for symbol in self.market.symbols:
             ticker = self.market.tick(symbol, ts)
-            changes = self.books[symbol].move(self.market.mid(symbol))
-            if self.faults.skips(symbol):
-                continue  # a skip loses the ticker and the book's changes of this tick
-            listeners = self._listeners[symbol]
-            if listeners:
-                frame = encode(ticker)
-                for session in tuple(listeners):
-                    session.push(frame)
-            book_listeners = self._book_listeners[symbol]
-            if book_listeners and changes.first <= changes.last:
-                self._send_book_update(symbol, changes, ts, book_listeners)
+            if not self.faults.skips(symbol):
+                listeners = self._listeners[symbol]
+                if listeners:
+                    frame = encode(ticker)
+                    for session in tuple(listeners):
+                        session.push(frame)
+            if books_move:
+                changes = self.books[symbol].move(self.market.mid(symbol))
+                if self.faults.skips_book(symbol):
+                    continue  # a skip loses book updates too: the ids jump
+                book_listeners = self._book_listeners[symbol]
+                if book_listeners and changes.first <= changes.last:
+                    self._send_book_update(symbol, changes, ts, book_listeners)
 
     def _send_book_update(self, symbol: str, changes: Any, ts: float, to: set[Session]) -> None:
         checksum = self.books[symbol].checksum()
@@ -313,13 +323,15 @@ class ExchangeCore:
         self._record(Fault.STALL, seconds=seconds)
 
     def skip(self, count: int = 5) -> None:
-        """Leave the next ``count`` tickers of every symbol out of the live streams.
+        """Leave the next ``count`` tickers (and book updates) of every symbol out of the
+        live streams.
 
         They stay in the market's buffer: a client that notices the gap can resume.
         """
         count = validate.integer("count", count)
         for symbol in self.market.symbols:
             self.faults.skip_next[symbol] = self.faults.skip_next.get(symbol, 0) + count
+            self.faults.skip_book_next[symbol] = self.faults.skip_book_next.get(symbol, 0) + count
         self._record(Fault.SKIP, count=count)
 
     def garbage(self, kind: str | None = None) -> None:

@@ -85,6 +85,7 @@ class FaultState:
     latency: float = 0.0
     stalled_until: float = -math.inf
     skip_next: dict[str, int] = field(default_factory=dict)
+    skip_book_next: dict[str, int] = field(default_factory=dict)
     corrupt_book_next: bool = False  # the next book update sent goes out cut short
 
     def handshake(self) -> int | None:
@@ -105,6 +106,14 @@ class FaultState:
         if left <= 0:
             return False
         self.skip_next[symbol] = left - 1
+        return True
+
+    def skips_book(self, symbol: str) -> bool:
+        """Whether the book update of ``symbol`` about to go out is to be dropped."""
+        left = self.skip_book_next.get(symbol, 0)
+        if left <= 0:
+            return False
+        self.skip_book_next[symbol] = left - 1
         return True
 
     def stalled(self, now: float) -> float:
@@ -145,6 +154,7 @@ class FaultState:
         self.flaky = self.latency = 0.0
         self.stalled_until = -math.inf
         self.skip_next.clear()
+        self.skip_book_next.clear()
         self.corrupt_book_next = False
 
 
