@@ -66,10 +66,23 @@ def enter(hide: list[str]) -> Path:
     """Inside the namespaces: private temporary folders, ``hide`` hidden, the code read-only,
     loopback up; then, when really root, become nobody. Returns the private work folder."""
     if os.geteuid() == 0:
+        needed = [PACKAGE_ROOT, *(Path(p).resolve() for p in (sys.prefix, sys.base_prefix))]
+        # A course checked out under /tmp (a CI checkout, say) would vanish under the private
+        # /tmp: hold on to each such folder, and put it back in the new /tmp.
+        kept = {
+            path: os.open(path, os.O_PATH | os.O_DIRECTORY)
+            for path in needed
+            if any(_within(path, Path(folder)) for folder in PRIVATE)
+        }
         for folder in PRIVATE:
             if Path(folder).is_dir():
                 _mount("-t", "tmpfs", "-o", "mode=1777,size=512m", "tmpfs", folder)
-        needed = [PACKAGE_ROOT, *(Path(p).resolve() for p in (sys.prefix, sys.base_prefix))]
+        for path, handle in kept.items():
+            path.mkdir(parents=True, exist_ok=True)
+            # --no-canonicalize: the fd itself, not the (now empty) path its link names
+            source = f"/proc/self/fd/{handle}"
+            _mount("--no-canonicalize", "--bind", source, str(path), pass_fds=(handle,))
+            os.close(handle)
         if _really_root():
             _expose(needed)
         for path in map(str, needed):
@@ -143,5 +156,7 @@ def _really_root() -> bool:
     return os.geteuid() == 0 and mapping[:2] == ["0", "0"]
 
 
-def _mount(*arguments: str) -> None:
-    subprocess.run(["mount", *arguments], check=True, capture_output=True, timeout=10)
+def _mount(*arguments: str, pass_fds: tuple[int, ...] = ()) -> None:
+    subprocess.run(
+        ["mount", *arguments], check=True, capture_output=True, timeout=10, pass_fds=pass_fds
+    )
