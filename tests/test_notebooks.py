@@ -39,6 +39,7 @@ def test_notebook_starts_with_prose(path: Path) -> None:
     assert notebook.cells[0].source.lstrip().startswith("# ")
 
 
+@pytest.mark.timeout(600)  # a guard against a hang, sized for a heavily loaded machine
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs_headless_top_to_bottom(path: Path) -> None:
     """Runs in a fresh kernel of this interpreter; the executed copy lands in artifacts/."""
