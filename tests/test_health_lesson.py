@@ -65,7 +65,12 @@ def test_the_live_dashboard_shows_an_alert_and_its_recovery() -> None:
 
                 monitor.on_alert(on_alert)
                 await asyncio.wait_for(manager.clients["shaky"].connected(), GUARD)
-                await asyncio.sleep(1.2)  # a full window of the healthy connection
+                async with asyncio.timeout(GUARD):  # until a full window of it is healthy
+                    while not (
+                        (report := monitor.report("shaky")).observed >= 1.0
+                        and report.reliability == 1.0
+                    ):
+                        await asyncio.sleep(0.01)
                 exchange.refuse(10**6)
                 exchange.drop()
                 await asyncio.wait_for(alerts[True].wait(), GUARD)

@@ -59,34 +59,22 @@ def test_a_constructor_that_raises_is_reported_with_its_line() -> None:
     assert "raise ValueError('bad symbol')" in failures(report)
 
 
-# The budget is 3 s of the check thread's CPU time, which a loaded machine stretches in real
-# time; this bound only tells a stopped run from a hung one.
-HANG = 60.0
-
-
 def test_code_that_never_awaits_is_stopped_and_named() -> None:
-    started = time.perf_counter()
-    report = grade("task1", client("while True:\n    pass"))
-    assert time.perf_counter() - started < HANG  # stopped, not hung
+    report = grade("task1", client("while True:\n    pass"))  # a hang is pytest-timeout's
     assert report.points == 0
     assert "never awaiting" in failures(report) or "busy" in failures(report)
-    time.sleep(0.001)  # the real time.sleep is back
-    assert time.sleep.__module__ == "time"
+    assert time.sleep.__module__ == "time"  # the real time.sleep is back
 
 
 def test_code_that_spins_through_await_is_stopped_and_named() -> None:
-    started = time.perf_counter()
     report = grade("task1", client("while True:\n    await asyncio.sleep(0)"))
-    assert time.perf_counter() - started < HANG  # stopped, not hung
     assert "ran out of CPU time" in failures(report)
 
 
 def test_time_sleep_is_caught_without_blocking() -> None:
     report = grade("task1", client("import time\nwhile True:\n    time.sleep(30)"))
     assert "time.sleep(30) blocks the event loop" in failures(report)
-    # One real 30 s sleep would take 30 s on any machine; the check itself takes a second or
-    # two, and a busy machine stretches that, not to thirty.
-    assert report.real_seconds < 30.0
+    assert report.simulated_seconds > 30.0  # the sleeps passed in virtual time, not real
 
 
 def test_megabytes_of_printing_cost_nothing_and_are_noted() -> None:
