@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .engine import ExchangeCore
-from .faults import CLOSE_CODES, Garbage, command_words
+from .faults import CLOSE_CODES, Garbage, attempts, command_words
 
 # command: (argument names with their converters, how many are required, what it does)
 _Spec = tuple[tuple[tuple[str, Callable[[str], object]], ...], int, str]
@@ -141,22 +141,18 @@ def execute(exchange: ExchangeCore, line: str) -> str:
     return f"ok: {line.strip()}{detail}"
 
 
-def _attempts(count: int) -> str:
-    return "the next connection attempt" if count == 1 else f"the next {count} connection attempts"
-
-
 def _handshake_note(exchange: ExchangeCore, name: str) -> str:
     """What a handshake fault just set up does, and that it leaves open connections alone."""
     faults = exchange.faults
     if name == "refuse":
         if faults.refuse_next == 0:
             return "no connection attempts are to be refused"
-        effect = f"{_attempts(faults.refuse_next)} will be refused (HTTP 503)"
+        effect = f"the next {attempts(faults.refuse_next)} will be refused (HTTP 503)"
     elif name == "ratelimit":
         if faults.rate_limit_next == 0:
             return "no connection attempts are to be rate-limited"
         effect = (
-            f"{_attempts(faults.rate_limit_next)} will get HTTP 429 "
+            f"the next {attempts(faults.rate_limit_next)} will get HTTP 429 "
             f"(Retry-After {faults.retry_after:g} s)"
         )
         if faults.refuse_next:
@@ -178,11 +174,11 @@ def active_faults(exchange: ExchangeCore) -> list[str]:
     if (refusing := exchange.refusing_for()) > 0:
         found.append(f"shutdown: every connection attempt refused for {refusing:.1f} s more")
     for schedule in exchange.schedules():
-        due = f"next in {max(0.0, schedule.due - now):.1f} s"
+        due = f"{max(0.0, schedule.due - now):.1f} s"
         if schedule.every is not None:
-            found.append(f"every {schedule.every:g} s: {schedule.command} ({due})")
+            found.append(f"every {schedule.every:g} s: {schedule.command} (next in {due})")
         else:
-            found.append(f"in {max(0.0, schedule.due - now):.1f} s: {schedule.command}")
+            found.append(f"in {due}: {schedule.command}")
     return found
 
 

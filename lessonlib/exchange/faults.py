@@ -128,10 +128,10 @@ class FaultState:
         """The lasting faults in force at ``now``, in the console's words (for ``status``)."""
         found = []
         if self.refuse_next > 0:
-            found.append(f"refuse: the next {_attempts(self.refuse_next)} refused (HTTP 503)")
+            found.append(f"refuse: the next {attempts(self.refuse_next)} refused (HTTP 503)")
         if self.rate_limit_next > 0:
             found.append(
-                f"ratelimit: the next {_attempts(self.rate_limit_next)} answered HTTP 429 "
+                f"ratelimit: the next {attempts(self.rate_limit_next)} answered HTTP 429 "
                 f"(Retry-After {self.retry_after:g} s)"
             )
         if self.flaky > 0:
@@ -158,7 +158,8 @@ class FaultState:
         self.corrupt_book_next = False
 
 
-def _attempts(count: int) -> str:
+def attempts(count: int) -> str:
+    """``count`` connection attempts, in words: "connection attempt", "3 connection attempts"."""
     return "connection attempt" if count == 1 else f"{count} connection attempts"
 
 
