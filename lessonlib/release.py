@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 COURSE = Path(__file__).resolve().parents[1]
 # What stays with the instructor: reference solutions and the mistakes made from them, the
-# tests and benchmark that read them, and the guide that lists the mistakes.
+# tests and benchmark that read them, and the guide that lists the mistakes (in every language).
 WITHHELD = ("tests/homework", "tests/browser/test_homework_and_live_lesson.py")
-WITHHELD += ("bench/homework_checks.py", "docs/instructors.md")
+WITHHELD += ("bench/homework_checks.py", "docs/instructors*.md")
 # What is never part of a course: environments, caches, outputs, students' work.
 SKIPPED = {".git", ".venv", "artifacts", "grades", "submissions", "feedback", "build"}
 SKIPPED |= {"__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ipynb_checkpoints"}
@@ -25,7 +26,7 @@ def withheld(relative: Path) -> bool:
     text = relative.as_posix()
     if any(part in SKIPPED or part.endswith(".egg-info") for part in relative.parts):
         return True
-    return any(text == w or text.startswith(w + "/") for w in WITHHELD)
+    return any(fnmatch(text, w) or text.startswith(w + "/") for w in WITHHELD)
 
 
 def release(target: Path, source: Path = COURSE) -> list[Path]:

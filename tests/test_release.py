@@ -36,6 +36,16 @@ def test_the_edition_holds_no_solution_and_no_mistake_set(edition: Path) -> None
             assert shared < len(body) / 2, solution.name
 
 
+def test_the_edition_withholds_the_guide_in_every_language_and_keeps_the_glossary(
+    edition: Path,
+) -> None:
+    guides = sorted(p.name for p in (COURSE / "docs").glob("instructors*.md"))
+    assert {"instructors.md", "instructors.ru.md"} <= set(guides)
+    assert not list((edition / "docs").glob("instructors*"))
+    assert (edition / "docs" / "glossary.md").exists()
+    assert (edition / "README.ru.md").exists()
+
+
 def test_the_edition_checks_like_the_course(edition: Path) -> None:
     code = (SOLUTIONS / "task4_reference.py").read_text()
     script = (
