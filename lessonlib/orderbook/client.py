@@ -10,6 +10,7 @@ is an event on the stream; malformed frames are counted and reported, never rais
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import Sequence
 
@@ -60,6 +61,7 @@ class BookClient:
         self.stream: str | None = None
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     def _sync_event(self, kind: Kind, details: dict) -> None:
         self._emit(kind, **details)
@@ -78,6 +80,21 @@ class BookClient:
             await self._changed.wait()
 
     # -- running ---------------------------------------------------------------------------
+    def start(self) -> asyncio.Task[None]:
+        """`run` in the background; the task is kept here (and returned) until `close`."""
+        if self._task is not None and not self._task.done():
+            raise RuntimeError(f"the book client {self.name!r} is already running")
+        self._task = asyncio.create_task(self.run(), name=f"books {self.name}")
+        return self._task
+
+    async def close(self) -> None:
+        """Stop the background run and wait until its connection is shut."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def run(self) -> None:
         """Connect, build the books and keep them, reconnecting, until cancelled."""
         loop = asyncio.get_running_loop()

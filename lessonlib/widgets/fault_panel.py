@@ -13,7 +13,7 @@ BUTTONS = (
     ("refuse 3 + drop", "refuse 3; drop", "warning", "drop, then refuse 3 handshakes"),
     ("rate-limit + drop", "ratelimit 1 2; drop", "warning", "drop, then answer HTTP 429"),
     ("shutdown", "shutdown 2", "warning", "announce a restart, reconnect after 2 s"),
-    ("skip 5", "skip 5", "info", "leave 5 tickers of each symbol out"),
+    ("skip 5", "skip 5", "info", "leave 5 tickers and 5 book updates of each symbol out"),
     ("garbage", "garbage", "info", "send a malformed frame"),
     ("latency 0.3 s", "latency 0.3", "info", "delay every frame by 0.3 s"),
     ("heal", "heal; latency 0", "success", "clear every fault"),
