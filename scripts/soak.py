@@ -42,6 +42,10 @@ PROBES: dict[str, str] = {
         "print(json.dumps({'alerts': [[e.source, e['raised']] for e in log.where(Kind.ALERT)],"
         " 'alerting_at_end': [r.source for r in monitor.reports() if r.alerting]}))"
     ),
+    "06_order_book": (
+        "print(json.dumps({'procedure': keep_book(frames)[1], 'caught': first_caught,"
+        " 'reasons': sorted(set(reasons()))}))"
+    ),
 }
 
 
@@ -53,6 +57,21 @@ def _lesson_5(facts: Facts, outputs: list[str]) -> list[str]:
         wrong.append(f"still alerting at the end: {facts['alerting_at_end']}")
     if not any("shaky: reliability" in text and "back at or above" in text for text in outputs):
         wrong.append("the heal cell did not report shaky's recovery")
+    return wrong
+
+
+def _lesson_6(facts: Facts, outputs: list[str]) -> list[str]:
+    wrong = []
+    if facts["procedure"]["checksum"] or len(facts["procedure"]["ids"]) != 1:
+        wrong.append(f"the procedure's complaints {facts['procedure']}, not the one gap")
+    uncaught = [name for name, at in facts["caught"].items() if at is None]
+    if uncaught != ["the procedure"]:
+        wrong.append(f"the checksum caught no mistake in {uncaught}, or caught the procedure")
+    if not {"reconnect", "gap", "stream"} <= set(facts["reasons"]):
+        wrong.append(f"rebuild reasons {facts['reasons']}")
+    equal = "checksums equal: {'BTC/USDT': True, 'ETH/USDT': True}"
+    if sum(equal in text for text in outputs) != 3:
+        wrong.append("a book was not equal to the exchange's after a fault")
     return wrong
 
 
@@ -76,6 +95,7 @@ STORIES: dict[str, Callable[[Facts, list[str]], list[str]]] = {
         *(["doomed quoted during its outage"] if "doomed" in facts["sources_in_outage"] else []),
     ],
     "05_health_monitor": _lesson_5,
+    "06_order_book": _lesson_6,
 }
 
 

@@ -52,7 +52,8 @@ def test_the_live_view_turns_green_and_counts_a_gap_and_its_rebuild() -> None:
                     exchange.skip(1)
                     while view.counts["rebuild: gap"] == 0:
                         await asyncio.sleep(0.005)
-                    while "equal to the exchange" not in view.header.value:
+                    drawn = view.frames_drawn  # the header is redrawn after the gap was found
+                    while view.frames_drawn == drawn or "equal to" not in view.header.value:
                         await asyncio.sleep(0.005)
                     seen.append(view.header.value)
             finally:

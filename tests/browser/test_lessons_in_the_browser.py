@@ -15,6 +15,7 @@ LESSONS = {
     "03_circuit_breaker": (3, 1),
     "04_multi_exchange": (2, 0),
     "05_health_monitor": (1, 1),
+    "06_order_book": (2, 1),
 }
 
 
