@@ -17,10 +17,17 @@ STRESS_TIMEOUT ?= 900
 SOAK_RUNS ?= 10
 SOAK_LESSONS ?=
 SOAK_TIMEOUT ?= 3600
+# make lab LANG=ru opens the Russian edition's lesson 1. LANG is also the locale variable
+# (ru_RU.UTF-8, en_US.UTF-8): its language part counts, so a Russian desktop opens the Russian
+# edition and any other opens the English one (make lab LANG=en for English on a Russian one).
+LAB_LANGUAGE := $(if $(filter ru ru_% ru.% ru@%,$(LANG)),ru,en)
+LAB_NOTEBOOK := notebooks/$(if $(filter ru,$(LAB_LANGUAGE)),ru/)01_simple_retry.ipynb
+# A bare "ru" or "en" is no locale: JupyterLab gets C.UTF-8 instead.
+LAB_LOCALE := $(if $(filter ru en,$(LANG)),LANG=C.UTF-8)
 # JupyterLab refuses to run as root (a container, a hand-built image) unless told it may.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help lab test test-random stress-test soak lint bench classroom clean
+.PHONY: help lab translations test test-random stress-test soak lint bench classroom clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -48,12 +55,17 @@ $(VENV)/.hub-installed: $(VENV)/.test-installed
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/chp configurable-http-proxy@5
 	touch $@
 
-lab: $(VENV)/.lab-installed  ## create .venv, install the course, open JupyterLab
+lab: $(VENV)/.lab-installed  ## create .venv, install the course, open JupyterLab (LANG=ru: in Russian)
 	@if [ -n "$(ROOT_ARGS)" ]; then \
 		echo "make lab: running as root, so JupyterLab is started with --allow-root"; fi
 	@echo "make lab: if no browser opens, open the URL with its ?token= that JupyterLab prints below"
-	$(BIN)/jupyter lab $(ROOT_ARGS) --ServerApp.root_dir="$(CURDIR)" \
-		--LabApp.default_url=/lab/tree/notebooks/01_simple_retry.ipynb $(LAB_ARGS)
+	@echo "make lab: lesson 1 in $(if $(filter ru,$(LAB_LANGUAGE)),Russian,English)" \
+		"($(LAB_NOTEBOOK); make lab LANG=ru or LANG=en chooses)"
+	$(LAB_LOCALE) $(BIN)/jupyter lab $(ROOT_ARGS) --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/$(LAB_NOTEBOOK) $(LAB_ARGS)
+
+translations: $(VENV)/.lab-installed  ## catalogs updated from the English, Russian notebooks regenerated
+	$(BIN)/python -m lessonlib.translation
 
 lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and notebooks
 	$(BIN)/ruff check lessonlib tests bench scripts notebooks exercises

@@ -1,4 +1,5 @@
-"""Every notebook is stored clean, starts with prose, and runs headless top to bottom."""
+"""Every notebook, in every language (notebooks/ru, exercises/ru too), is stored clean, starts
+with prose, and runs headless top to bottom."""
 
 from __future__ import annotations
 
@@ -59,4 +60,5 @@ def test_notebook_runs_headless_top_to_bottom(path: Path) -> None:
         pytest.fail(f"{path.name} failed:\n{error}", pytrace=False)
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, ARTIFACTS / path.name)
+        # notebooks/ru/01_simple_retry.ipynb → ru_01_simple_retry.ipynb, beside the English
+        nbformat.write(notebook, ARTIFACTS / "_".join(path.relative_to(ROOT).parts[1:]))

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import i18n
 from ..homework.checks import TASKS
+from ..i18n import tr
 from .submissions import Submission
 
 
@@ -42,7 +44,7 @@ def write_csv(outcomes: list[Outcome], path: Path, seed: int) -> None:
     checks: dict[str, None] = {}
     for outcome in outcomes:
         for check in (outcome.report or {}).get("checks", []):
-            checks[f"{outcome.report['task']}: {check['name']}"] = None
+            checks[_column(outcome.report["task"], check)] = None
     columns = ["student", "task", "points", "max_points", "status", "errors", "notebook"]
     columns += ["seconds", "seed", "scenario_seed"]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +65,7 @@ def write_csv(outcomes: list[Outcome], path: Path, seed: int) -> None:
                 "scenario_seed": "" if outcome.scenario_seed is None else outcome.scenario_seed,
             }
             for check in (outcome.report or {}).get("checks", []):
-                row[f"{outcome.report['task']}: {check['name']}"] = f"{check['points']:g}"
+                row[_column(outcome.report["task"], check)] = f"{check['points']:g}"
             writer.writerow(row)
 
 
@@ -76,29 +78,47 @@ def write_feedback(outcomes: list[Outcome], folder: Path, seed: int) -> list[Pat
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for student, mine in sorted(by_student.items()):
-        lines = [f"# Feedback for {student}", ""]
-        for outcome in sorted(mine, key=_order):
-            task = outcome.submission.task or "unknown task"
-            lines += [f"## {task}: {outcome.submission.path.name}", ""]
-            if outcome.errors:
-                lines += [f"Your notebook raised an error: {outcome.errors[0]}", ""]
-            lines += [f"Status: {outcome.status}"]
-            if len(outcome.errors) > 1:
-                lines += ["", "Every error raised by cells of the notebook:", ""]
-                lines += [f"- {error}" for error in outcome.errors]
-            if outcome.report:
-                lines += ["", "```", outcome.report["text"], "```"]
-            if outcome.scenario_seed is not None:
-                lines += [
-                    "",
-                    f"Graded with seed {seed} (`--seed {seed}`), which gave this task "
-                    f"scenario seed {outcome.scenario_seed}.",
-                ]
-            lines.append("")
+        mine.sort(key=_order)
+        with i18n.speaking(mine[0].submission.language):
+            lines = [tr("# Feedback for {student}", student=student), ""]
+        for outcome in mine:
+            with i18n.speaking(outcome.submission.language):
+                lines += _feedback(outcome, seed)
         path = folder / f"{_safe(student)}.md"
         path.write_text("\n".join(lines), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _feedback(outcome: Outcome, seed: int) -> list[str]:
+    """One task's part of a feedback file, in the language in force."""
+    task = outcome.submission.task or tr("unknown task")
+    lines = [f"## {task}: {outcome.submission.path.name}", ""]
+    if outcome.errors:
+        lines += [tr("Your notebook raised an error: {error}", error=outcome.errors[0]), ""]
+    lines += [tr("Status: {status}", status=outcome.status)]
+    if len(outcome.errors) > 1:
+        lines += ["", tr("Every error raised by cells of the notebook:"), ""]
+        lines += [f"- {error}" for error in outcome.errors]
+    if outcome.report:
+        lines += ["", "```", outcome.report["text"], "```"]
+    if outcome.scenario_seed is not None:
+        lines += [
+            "",
+            tr(
+                "Graded with seed {seed} (`--seed {seed}`), which gave this task scenario seed "
+                "{scenario}.",
+                seed=seed,
+                scenario=outcome.scenario_seed,
+            ),
+        ]
+    lines.append("")
+    return lines
+
+
+def _column(task: str, check: dict[str, Any]) -> str:
+    """A sub-check's CSV column: its English name, whatever language its feedback is in."""
+    return f"{task}: {check.get('key') or check['name']}"
 
 
 def write_gradescope(outcomes: list[Outcome], path: Path) -> None:

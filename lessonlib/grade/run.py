@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+from .. import i18n
 from .batch import Batch
 from .isolation import hidden, wrapper
 from .results import Outcome
@@ -73,7 +74,8 @@ def grade_one(
         ran = json.loads(out)
     except ValueError:
         return Outcome(submission, "grading failed: the worker gave no answer", seconds=seconds)
-    verdict: Verdict = judge(ran, task, chosen, token)
+    with i18n.speaking(submission.language):  # feedback in the notebook's own language
+        verdict: Verdict = judge(ran, task, chosen, token)
     return Outcome(
         submission,
         verdict.status,

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import i18n
+
 EXERCISES = {
     "01_basic_reconnect.ipynb": "task1",
     "02_restoring_subscriptions.ipynb": "task2",
@@ -14,6 +16,7 @@ EXERCISES = {
     "04_health_monitor.ipynb": "task4",
 }
 CHECK_CALL = re.compile(r"""check\(\s*["'](task[1-4])["']""")
+LANGUAGE_CALL = re.compile(r"""i18n\.use\(\s*["'](\w+)["']""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,7 @@ class Submission:
     path: Path
     student: str
     task: str | None
+    language: str = i18n.SOURCE  # the notebook's: its feedback is written in it
 
 
 def find(arguments: list[str]) -> list[Submission]:
@@ -44,12 +48,41 @@ def find(arguments: list[str]) -> list[Submission]:
             found.setdefault(path, _named(path))
         else:
             raise ValueError(f"SUBMISSIONS: no such file or folder: {argument!r}")
-    return [Submission(path, student, task_of(path)) for path, student in found.items()]
+    return [
+        Submission(path, student, task_of(path), language_of(path))
+        for path, student in found.items()
+    ]
 
 
 def _named(path: Path) -> str:
     folder = path.resolve().parent.name
     return folder if path.name in EXERCISES and folder else path.stem
+
+
+def language_of(path: Path) -> str:
+    """The language a notebook is in: its metadata (a generated edition's), else the language
+    its cells choose with ``i18n.use``, else English."""
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return i18n.SOURCE
+    if not isinstance(notebook, dict):
+        return i18n.SOURCE
+    metadata = notebook.get("metadata")
+    found = (
+        metadata.get("reconnect_lab", {}).get("language") if isinstance(metadata, dict) else None
+    )
+    if not isinstance(found, str):
+        for cell in notebook.get("cells") or []:
+            source = cell.get("source", "") if isinstance(cell, dict) else ""
+            source = "".join(source) if isinstance(source, list) else str(source)
+            if match := LANGUAGE_CALL.search(source):
+                found = match[1]
+                break
+    try:
+        return i18n.language_of(found) if isinstance(found, str) else i18n.SOURCE
+    except ValueError:
+        return i18n.SOURCE
 
 
 def task_of(path: Path) -> str | None:

@@ -14,6 +14,8 @@ from collections.abc import Mapping, MutableMapping
 from types import ModuleType
 from typing import Any
 
+from .. import i18n
+from ..i18n import tr
 from . import plain, sandbox, task1, task2, task3, task4
 from .borrowed import library_names_used
 from .harness import NotReady, explain
@@ -26,15 +28,19 @@ REAL_LIMIT = 3.0  # seconds of CPU time a scenario may use before the watchdog s
 PRINT_NOTE = 10_000  # printed characters worth a note in the report
 
 
-def check(task: str, namespace: Mapping[str, Any] | None = None) -> Report:
+def check(
+    task: str, namespace: Mapping[str, Any] | None = None, *, lang: str | None = None
+) -> Report:
     """Check the notebook's code for ``task`` ("task1" … "task4") and return the report.
 
-    ``namespace`` defaults to the caller's globals (the notebook's)."""
+    ``namespace`` defaults to the caller's globals (the notebook's). The report is in the
+    notebook's language (a Russian notebook's is Russian); ``lang="en"`` or ``"ru"`` picks one."""
     if namespace is None:
         frame = inspect.currentframe()
         caller = frame.f_back if frame is not None else None
         namespace = caller.f_globals if caller is not None else {}
-    return grade(task, namespace)
+    with i18n.speaking(lang):
+        return grade(task, namespace)
 
 
 def seed_for(task: str) -> int:
@@ -95,7 +101,7 @@ def conclude(task: str, seed: int, observation: Mapping[str, Any]) -> Report:
     borrowed = [str(note) for note in plain.from_plain(observation.get("borrowed", []))]
     notes = _notes(result, seen) + borrowed
     if result.error is not None and not _cut_short(result):
-        notes.append(f"the check's scenario stopped early: {explain(result.error)}")
+        notes.append(tr("the check's scenario stopped early: {why}", why=explain(result.error)))
     report = Report(task, module.TITLE, judge(module, seen), notes, seed)
     report.real_seconds = real_seconds
     report.simulated_seconds = max(result.simulated, getattr(seen, "end", 0.0))
@@ -122,8 +128,11 @@ def _borrowed(module: ModuleType, namespace: Mapping[str, Any]) -> list[str]:
     if not found:
         return []
     return [
-        f"your code uses {', '.join(sorted(found))} from lessonlib, which already solves this "
-        "task: the checks grade what it does, but the homework asks for code of your own"
+        tr(
+            "your code uses {names} from lessonlib, which already solves this task: the checks "
+            "grade what it does, but the homework asks for code of your own",
+            names=", ".join(sorted(found)),
+        )
     ]
 
 
@@ -135,28 +144,38 @@ def _notes(result: sandbox.RunResult, seen: Any) -> list[str]:
     notes = []
     if result.blocking_sleeps:
         notes.append(
-            f"your code called time.sleep {result.blocking_sleeps} time(s): it blocks the event "
-            "loop, so nothing else runs meanwhile; use `await asyncio.sleep(...)`"
+            tr(
+                "your code called time.sleep {count} time(s): it blocks the event loop, so "
+                "nothing else runs meanwhile; use `await asyncio.sleep(...)`",
+                count=result.blocking_sleeps,
+            )
         )
     if result.overtime or isinstance(result.error, sandbox.Stuck):
         notes.append(
-            f"the check ran out of CPU time at {result.simulated:.1f} simulated seconds: your "
-            "code kept the event loop busy without letting time pass (a loop that never waits?)"
+            tr(
+                "the check ran out of CPU time at {at:.1f} simulated seconds: your code kept the "
+                "event loop busy without letting time pass (a loop that never waits?)",
+                at=result.simulated,
+            )
         )
     if result.stuck:
         notes.append(
-            "your code could not be stopped and is still running in the background: restart "
-            "the kernel (Kernel → Restart) after fixing it"
+            tr(
+                "your code could not be stopped and is still running in the background: restart "
+                "the kernel (Kernel → Restart) after fixing it"
+            )
         )
     if getattr(seen, "ignored_cancel", False):
-        notes.append("run() did not stop when cancelled: let asyncio.CancelledError through")
+        notes.append(tr("run() did not stop when cancelled: let asyncio.CancelledError through"))
     if result.printed >= PRINT_NOTE:
-        notes.append(f"your code printed {result.printed:,} characters during the check")
+        notes.append(
+            tr("your code printed {count:,} characters during the check", count=result.printed)
+        )
     return notes
 
 
 def _not_ready(module: ModuleType, task: str, seed: int, why: str, seconds: float) -> Report:
     checks = [check.failed(why) for check in module.CHECKS]
-    report = Report(task, module.TITLE, checks, [f"not checked: {why}"], seed)
+    report = Report(task, module.TITLE, checks, [tr("not checked: {why}", why=why)], seed)
     report.real_seconds = seconds
     return report

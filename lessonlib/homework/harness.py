@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import tr
 from .sandbox import BlockingCall, Stuck
 
 Scenario = Callable[[], Awaitable[None]]
@@ -23,15 +24,17 @@ def find_class(namespace: Mapping[str, Any], name: str, methods: Mapping[str, bo
     """The class ``name`` from the notebook, with ``methods`` (name → must be ``async def``)."""
     found = namespace.get(name)
     if found is None:
-        raise NotReady(f"there is no `{name}` yet: run the cell that defines it")
+        raise NotReady(tr("there is no `{name}` yet: run the cell that defines it", name=name))
     if not isinstance(found, type):
-        raise NotReady(f"`{name}` should be a class, got {type(found).__name__}")
+        raise NotReady(
+            tr("`{name}` should be a class, got {kind}", name=name, kind=type(found).__name__)
+        )
     for method, asynchronous in methods.items():
         function = getattr(found, method, None)
         if function is None:
-            raise NotReady(f"`{name}` has no method `{method}`")
+            raise NotReady(tr("`{name}` has no method `{method}`", name=name, method=method))
         if asynchronous and not inspect.iscoroutinefunction(function):
-            raise NotReady(f"`{name}.{method}` must be `async def`")
+            raise NotReady(tr("`{name}.{method}` must be `async def`", name=name, method=method))
     return found
 
 
@@ -41,7 +44,9 @@ def construct(cls: type, *args: Any) -> Any:
         return cls(*args)
     except Exception as error:
         names = ", ".join(_arg_name(a) for a in args)
-        raise NotReady(f"{cls.__name__}({names}) raised {explain(error)}") from error
+        raise NotReady(
+            tr("{call} raised {error}", call=f"{cls.__name__}({names})", error=explain(error))
+        ) from error
 
 
 def _arg_name(value: Any) -> str:
@@ -56,9 +61,11 @@ def explain(error: BaseException) -> str:
     if isinstance(error, BlockingCall):
         return str(error)
     if isinstance(error, Stuck):
-        return "it ran without ever awaiting, so nothing else could run (a loop that never waits?)"
+        return tr(
+            "it ran without ever awaiting, so nothing else could run (a loop that never waits?)"
+        )
     if isinstance(error, NotImplementedError):
-        return "not done yet (it raises NotImplementedError)"
+        return tr("not done yet (it raises NotImplementedError)")
     where = ""
     frames = [
         f
@@ -84,8 +91,8 @@ class Ending:
 
     def describe(self) -> str:
         if self.error is None:
-            return f"run() returned at {self.at:.1f} s"
-        return f"run() stopped at {self.at:.1f} s: {explain(self.error)}"
+            return tr("run() returned at {at:.1f} s", at=self.at)
+        return tr("run() stopped at {at:.1f} s: {why}", at=self.at, why=explain(self.error))
 
 
 def ended(ending: Ending | None) -> str:
@@ -95,7 +102,7 @@ def ended(ending: Ending | None) -> str:
 
 def not_reached(ending: Ending | None) -> str:
     """Why a judgement has nothing to judge: the scenario was cut short before that point."""
-    return "the scenario did not get that far" + ended(ending)
+    return tr("the scenario did not get that far") + ended(ending)
 
 
 class StudentTask:

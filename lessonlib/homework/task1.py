@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import Text, tr
 from .harness import Scenario, construct, ended, find_class, not_reached
 from .report import Check
 from .sandbox import BlockingCall
@@ -33,7 +34,7 @@ from .timeline import (
     waits,
 )
 
-TITLE = "Task 1: basic reconnect"
+TITLE = Text("Task 1: basic reconnect")
 STUDENT_CLASSES = ("FeedClient",)
 # What lessonlib already solves this task with: the homework asks for the student's own.
 LIBRARY_SOLUTIONS = (
@@ -134,28 +135,32 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
 def _first_connection(seen: Observed) -> str | None:
     opened = [a for a in seen.attempts if a.wire is not None]
     if not seen.attempts:
-        return "it never called connect()" + ended(seen.ending)
+        return tr("it never called connect()") + ended(seen.ending)
     if not opened or opened[0].at > 5.0:
-        return f"no connection in the first 5 s ({len(seen.attempts)} attempts)"
+        return tr("no connection in the first 5 s ({count} attempts)", count=len(seen.attempts))
     end = seen.marks.get("outage", seen.end)
     first = [m for t, m in seen.prices if t <= end]
     if not first:
-        return (
-            "connected, but on_price was never called: subscribe to "
-            f"{SYMBOL} on the new connection and pass each ticker on"
+        return tr(
+            "connected, but on_price was never called: subscribe to {symbol} on the new "
+            "connection and pass each ticker on",
+            symbol=SYMBOL,
         )
     wrong = [m for m in first if not isinstance(m, dict)]
     if wrong:
-        return (
-            f"on_price got a {type(wrong[0]).__name__} ({_short(wrong[0])}); pass the "
-            "parsed message, a dict (json.loads)"
+        return tr(
+            "on_price got a {kind} ({value}); pass the parsed message, a dict (json.loads)",
+            kind=type(wrong[0]).__name__,
+            value=_short(wrong[0]),
         )
     kinds = {str(m.get("type")) for m in first}
     missing = [kind for kind in PRICE_KINDS if kind not in kinds]
     if missing:
-        return (
-            f"on_price got {', '.join(sorted(kinds))} messages but no {' or '.join(missing)}: "
-            f"the exchange sends a snapshot after each subscription, then tickers; pass both on"
+        return tr(
+            "on_price got {kinds} messages but no {missing}: the exchange sends a snapshot "
+            "after each subscription, then tickers; pass both on",
+            kinds=", ".join(sorted(kinds)),
+            missing=" / ".join(missing),
         )
     return None
 
@@ -165,21 +170,33 @@ def _through_outage(seen: Observed) -> str | None:
     if start is None or end is None:
         return not_reached(seen.ending)
     if seen.ending is not None and seen.ending.at < end + CAP:
-        return f"it gave up during a {end - start:.0f} s outage: {seen.ending.describe()}"
+        return tr(
+            "it gave up during a {length:.0f} s outage: {ending}",
+            length=end - start,
+            ending=seen.ending.describe(),
+        )
     back = opened_after(seen.attempts, end)
     if back is None:
         tried = [a.at for a in seen.attempts if start < a.at <= end]
-        last = f"; its last attempt was at {tried[-1]:.1f} s" if tried else ""
-        return f"the exchange was back at {end:.1f} s but the client never reconnected{last}"
+        last = tr("; its last attempt was at {at:.1f} s", at=tried[-1]) if tried else ""
+        return tr(
+            "the exchange was back at {end:.1f} s but the client never reconnected{last}",
+            end=end,
+            last=last,
+        )
     if back.at > end + CAP + SLACK:
-        return (
-            f"the exchange was back at {end:.1f} s and the client reconnected only at "
-            f"{back.at:.1f} s, {back.at - end:.1f} s later"
+        return tr(
+            "the exchange was back at {end:.1f} s and the client reconnected only at "
+            "{at:.1f} s, {late:.1f} s later",
+            end=end,
+            at=back.at,
+            late=back.at - end,
         )
     if not any(t >= back.at for t, _ in seen.prices):
-        return (
-            f"it reconnected at {back.at:.1f} s but no price came after that: subscribe again "
-            "on every new connection"
+        return tr(
+            "it reconnected at {at:.1f} s but no price came after that: subscribe again on "
+            "every new connection",
+            at=back.at,
         )
     return None
 
@@ -194,18 +211,22 @@ def _outage_waits(seen: Observed) -> list[float]:
 
 def _no_busy_loop(seen: Observed) -> str | None:
     if seen.ending is not None and isinstance(seen.ending.error, BlockingCall):
-        return f"it waited with time.sleep: {seen.ending.describe()}"
+        return tr("it waited with time.sleep: {ending}", ending=seen.ending.describe())
     if seen.flooded_at is not None:
         before = [a for a in seen.attempts if a.at >= seen.flooded_at - 1.0]
-        return (
-            f"a busy loop: {len(seen.attempts):,} connection attempts, {len(before):,} of them "
-            f"in the last simulated second before {seen.flooded_at:.1f} s; the check stopped it"
+        return tr(
+            "a busy loop: {count:,} connection attempts, {last:,} of them in the last simulated "
+            "second before {at:.1f} s; the check stopped it",
+            count=len(seen.attempts),
+            last=len(before),
+            at=seen.flooded_at,
         )
     gaps = _outage_waits(seen)
     if len(gaps) >= 5 and statistics.median(gaps) < 0.05:
-        return (
-            f"it hardly waits: {len(gaps)} attempts during the outage, median wait "
-            f"{statistics.median(gaps) * 1000:.1f} ms"
+        return tr(
+            "it hardly waits: {count} attempts during the outage, median wait {median:.1f} ms",
+            count=len(gaps),
+            median=statistics.median(gaps) * 1000,
         )
     return None
 
@@ -213,16 +234,21 @@ def _no_busy_loop(seen: Observed) -> str | None:
 def _grows(seen: Observed) -> str | None:
     gaps = _outage_waits(seen)
     if seen.flooded_at is not None:
-        return "the waits could not be measured: the client never waited"
+        return tr("the waits could not be measured: the client never waited")
     if len(gaps) < 4:
-        return f"{len(gaps)} attempt(s) in all during a {_outage_length(seen):.0f} s outage"
+        return tr(
+            "{count} attempt(s) in all during a {length:.0f} s outage",
+            count=len(gaps),
+            length=_outage_length(seen),
+        )
     # Robust to any jitter: the longest wait must be well above the shortest of the first
     # three (an immediate retry, a wait of 0, does not count as one).
     early = [gap for gap in gaps if gap > 0.001][:3]
     if not early or max(gaps) < GROWTH * min(early):
-        return (
-            f"a fixed delay: the waits were {_list(gaps)}; they should grow (×1.5 to ×3 after "
-            "each failure) up to the cap"
+        return tr(
+            "a fixed delay: the waits were {waits}; they should grow (×1.5 to ×3 after each "
+            "failure) up to the cap",
+            waits=_list(gaps),
         )
     return initial_delay_problem(early, seen.marks["outage"]) or multiplier_problem(gaps)
 
@@ -231,9 +257,13 @@ def initial_delay_problem(early: list[float], lost_at: float) -> str | None:
     """The first waits after a failure must start at 2 s or less (with jitter, below that)."""
     low, high = INITIAL_RANGE
     if min(early) > high + SLACK:
-        return (
-            f"the first wait is too long: after the connection was lost at {lost_at:.1f} s it "
-            f"waited {_list(early)}; the task says start between {low:g} s and {high:g} s"
+        return tr(
+            "the first wait is too long: after the connection was lost at {at:.1f} s it "
+            "waited {waits}; the task says start between {low:g} s and {high:g} s",
+            at=lost_at,
+            waits=_list(early),
+            low=low,
+            high=high,
         )
     return None
 
@@ -248,9 +278,13 @@ def multiplier_problem(gaps: list[float]) -> str | None:
     low, high = MULTIPLIER_RANGE
     if low - STEADY_RATIO <= factor <= high + STEADY_RATIO:
         return None
-    return (
-        f"each wait was ×{factor:.2f} the one before ({_list(growing)}); the task says "
-        f"multiply by {low:g} to {high:g} after each failure"
+    return tr(
+        "each wait was ×{factor:.2f} the one before ({waits}); the task says multiply by "
+        "{low:g} to {high:g} after each failure",
+        factor=factor,
+        waits=_list(growing),
+        low=low,
+        high=high,
     )
 
 
@@ -260,8 +294,13 @@ def _capped(seen: Observed) -> str | None:
     if longest <= CAP + SLACK:
         return None
     growing = len(gaps) >= 2 and gaps[-1] > 1.2 * gaps[-2] and longest > 2 * CAP
-    kind = "no cap: the waits kept growing" if growing else "a cap above 30 s"
-    return f"{kind}: waits of {_list(gaps)}; the longest {longest:.1f} s"
+    kind = tr("no cap: the waits kept growing") if growing else tr("a cap above 30 s")
+    return tr(
+        "{kind}: waits of {waits}; the longest {longest:.1f} s",
+        kind=kind,
+        waits=_list(gaps),
+        longest=longest,
+    )
 
 
 def _reset(seen: Observed) -> str | None:
@@ -274,13 +313,17 @@ def _reset(seen: Observed) -> str | None:
         longest = max(waits(seen.attempts, drop, back.at), default=0.0)
         if longest > RESET_LIMIT:
             connected = _connected_before(seen, drop)
-            return (
-                f"not reset: the connection dropped at {drop:.1f} s after {connected:.0f} s "
-                f"connected, and it waited {longest:.1f} s before trying again (after a healthy "
-                f"spell the wait starts again near the initial delay, at most {RESET_LIMIT:g} s)"
+            return tr(
+                "not reset: the connection dropped at {at:.1f} s after {connected:.0f} s "
+                "connected, and it waited {longest:.1f} s before trying again (after a healthy "
+                "spell the wait starts again near the initial delay, at most {limit:g} s)",
+                at=drop,
+                connected=connected,
+                longest=longest,
+                limit=RESET_LIMIT,
             )
     if not judged_any:
-        return "it never reconnected after a drop, so there was no healthy spell to judge"
+        return tr("it never reconnected after a drop, so there was no healthy spell to judge")
     return None
 
 
@@ -290,29 +333,35 @@ def _no_reset_on_handshake(seen: Observed) -> str | None:
         return not_reached(seen.ending)
     gaps = waits(seen.attempts, start, end)
     if not gaps:
-        return (
-            f"it made no attempt while the exchange accepted and dropped at once from {start:.1f} s"
+        return tr(
+            "it made no attempt while the exchange accepted and dropped at once from {at:.1f} s",
+            at=start,
         )
     if max(gaps) >= FLAP_WAIT:
         return None
     opened = sum(1 for a in seen.attempts if start < a.at <= end and a.wire is not None)
-    return (
-        f"backoff reset on every handshake: from {start:.1f} s the exchange accepted each "
-        f"connection and dropped it at once, and the client reconnected {opened} times in "
-        f"{end - start:.0f} s, never waiting more than {max(gaps):.1f} s; a connection dropped at "
-        "once is no healthy spell, so the waits must keep growing"
+    return tr(
+        "backoff reset on every handshake: from {at:.1f} s the exchange accepted each "
+        "connection and dropped it at once, and the client reconnected {count} times in "
+        "{length:.0f} s, never waiting more than {longest:.1f} s; a connection dropped at once "
+        "is no healthy spell, so the waits must keep growing",
+        at=start,
+        count=opened,
+        length=end - start,
+        longest=max(gaps),
     )
 
 
 def _stops_when_cancelled(seen: Observed) -> str | None:
     if seen.ignored_cancel:
-        return (
-            f"run() was cancelled at {seen.end:.1f} s and was still running 5 s later: it "
-            "caught asyncio.CancelledError (an `except BaseException:` or a bare `except:`?); "
-            "let it through"
+        return tr(
+            "run() was cancelled at {at:.1f} s and was still running 5 s later: it caught "
+            "asyncio.CancelledError (an `except BaseException:` or a bare `except:`?); let it "
+            "through",
+            at=seen.end,
         )
     if seen.ending is not None:
-        return f"it ended before it was cancelled: {seen.ending.describe()}"
+        return tr("it ended before it was cancelled: {ending}", ending=seen.ending.describe())
     return None
 
 
@@ -323,8 +372,12 @@ def _after_drops(seen: Observed) -> str | None:
         back = opened_after(seen.attempts, drop)
         if back is None or back.at > drop + 45.0:
             if seen.ending is not None and seen.ending.at >= drop:
-                return f"after the drop at {drop:.1f} s, {seen.ending.describe()}"
-            return f"the connection dropped at {drop:.1f} s and it did not reconnect in 45 s"
+                return tr(
+                    "after the drop at {at:.1f} s, {ending}", at=drop, ending=seen.ending.describe()
+                )
+            return tr(
+                "the connection dropped at {at:.1f} s and it did not reconnect in 45 s", at=drop
+            )
     return None
 
 
@@ -335,11 +388,15 @@ def _after_clean_close(seen: Observed) -> str | None:
     back = opened_after(seen.attempts, closed)
     if back is None or back.at > closed + 45.0:
         if seen.ending is not None and seen.ending.at >= closed:
-            return (
-                f"the exchange closed the connection cleanly (1001) at {closed:.1f} s and "
-                f"{seen.ending.describe()}: a clean close is still a lost connection"
+            return tr(
+                "the exchange closed the connection cleanly (1001) at {at:.1f} s and {ending}: a "
+                "clean close is still a lost connection",
+                at=closed,
+                ending=seen.ending.describe(),
             )
-        return f"the exchange closed cleanly (1001) at {closed:.1f} s; no reconnect in 45 s"
+        return tr(
+            "the exchange closed cleanly (1001) at {at:.1f} s; no reconnect in 45 s", at=closed
+        )
     return None
 
 
@@ -360,21 +417,33 @@ def _notices_silence(seen: Observed) -> str | None:
         return None
     acted = [t for t in closed + tried if t is not None]
     late = (
-        f" (it acted only at {min(acted):.1f} s, {min(acted) - stall:.1f} s later)" if acted else ""
+        tr(
+            " (it acted only at {at:.1f} s, {late:.1f} s later)",
+            at=min(acted),
+            late=min(acted) - stall,
+        )
+        if acted
+        else ""
     )
-    return (
-        f"the exchange went silent at {stall:.1f} s and the client stayed on the dead "
-        f"connection{late}: heartbeats come every second, so {SILENCE:g} s with nothing "
-        "received is a dead connection"
+    return tr(
+        "the exchange went silent at {at:.1f} s and the client stayed on the dead "
+        "connection{late}: heartbeats come every second, so {silence:g} s with nothing "
+        "received is a dead connection",
+        at=stall,
+        late=late,
+        silence=SILENCE,
     )
 
 
 def _logs(seen: Observed) -> str | None:
     bad = [s for _, s in seen.logs if s not in STATES]
     if bad:
-        return f"log_state({bad[0]!r}): the states are 'connecting', 'connected' and 'disconnected'"
+        return tr(
+            "log_state({state!r}): the states are 'connecting', 'connected' and 'disconnected'",
+            state=bad[0],
+        )
     if not seen.logs:
-        return "log_state was never called"
+        return tr("log_state was never called")
     expected = expected_states(seen.attempts, seen.end)
     optional = unwelcomed(seen.attempts, SILENCE_LIMIT)
     return compare_states(expected, collapse(seen.logs), optional)
@@ -387,82 +456,100 @@ def blocker(seen: Observed) -> str | None:
     if seen.ending is not None:
         return seen.ending.describe()
     if not seen.attempts:
-        return "it never called connect()"
-    return f"it never opened a connection in {len(seen.attempts)} attempts"
+        return tr("it never called connect()")
+    return tr("it never opened a connection in {count} attempts", count=len(seen.attempts))
 
 
 CHECKS = [
     Check(
-        "connects and passes prices on",
+        Text("connects and passes prices on"),
         1,
         _first_connection,
-        f"connected within 5 s, each {SYMBOL} price passed to on_price as a dict",
+        Text(
+            "connected within 5 s, each {symbol} price passed to on_price as a dict",
+            symbol=SYMBOL,
+        ),
     ),
     Check(
-        "reconnects after a dropped connection",
+        Text("reconnects after a dropped connection"),
         1,
         _after_drops,
-        "back within 45 s of each of five drops",
+        Text("back within 45 s of each of five drops"),
     ),
     Check(
-        "reconnects after a clean close",
+        Text("reconnects after a clean close"),
         1,
         _after_clean_close,
-        "a close with code 1001 treated like any lost connection",
+        Text("a close with code 1001 treated like any lost connection"),
     ),
     Check(
-        "keeps trying through a long outage",
+        Text("keeps trying through a long outage"),
         1,
         _through_outage,
-        "attempts all through an 8–10 minute outage; back within 30 s of its end, "
-        "prices flowing again",
+        Text(
+            "attempts all through an 8–10 minute outage; back within 30 s of its end, "
+            "prices flowing again"
+        ),
     ),
     Check(
-        "waits between attempts",
+        Text("waits between attempts"),
         1,
         _no_busy_loop,
-        "an `await asyncio.sleep(...)` between failed attempts",
+        Text("an `await asyncio.sleep(...)` between failed attempts"),
     ),
     Check(
-        "the waits grow exponentially",
+        Text("the waits grow exponentially"),
         1,
         _grows,
-        "each wait 1.5 to 3 times the one before, from an initial delay of 0.1–2 s",
+        Text("each wait 1.5 to 3 times the one before, from an initial delay of 0.1–2 s"),
     ),
-    Check("the waits are capped at 30 s", 1, _capped, "no wait longer than 30 s"),
+    Check(Text("the waits are capped at 30 s"), 1, _capped, Text("no wait longer than 30 s")),
     Check(
-        "backoff reset after a healthy spell",
+        Text("backoff reset after a healthy spell"),
         1,
         _reset,
-        f"after a minute connected, waits start again near the initial delay "
-        f"(at most {RESET_LIMIT:g} s)",
+        Text(
+            "after a minute connected, waits start again near the initial delay "
+            "(at most {limit:g} s)",
+            limit=RESET_LIMIT,
+        ),
     ),
     Check(
-        "no reset on a handshake alone",
+        Text("no reset on a handshake alone"),
         1,
         _no_reset_on_handshake,
-        f"against an exchange that accepts and drops at once, waits that keep growing "
-        f"(one of {FLAP_WAIT:g} s or more within {FLAPPING:g} s)",
+        Text(
+            "against an exchange that accepts and drops at once, waits that keep growing "
+            "(one of {wait:g} s or more within {within:g} s)",
+            wait=FLAP_WAIT,
+            within=FLAPPING,
+        ),
     ),
     Check(
-        "notices a silent connection",
+        Text("notices a silent connection"),
         1,
         _notices_silence,
-        f"the connection given up within {SILENCE_LIMIT:g} s of the exchange going silent "
-        f"({SILENCE:g} s with nothing received)",
+        Text(
+            "the connection given up within {limit:g} s of the exchange going silent "
+            "({silence:g} s with nothing received)",
+            limit=SILENCE_LIMIT,
+            silence=SILENCE,
+        ),
     ),
     Check(
-        "stops when cancelled",
+        Text("stops when cancelled"),
         1,
         _stops_when_cancelled,
-        "run() ends when cancelled (asyncio.CancelledError let through)",
+        Text("run() ends when cancelled (asyncio.CancelledError let through)"),
     ),
     Check(
-        "logs every change of connection state",
+        Text("logs every change of connection state"),
         1,
         _logs,
-        "'connecting' before each attempt, then 'connected' or 'disconnected'; "
-        "'disconnected' when a connection is lost",
+        Text(
+            "'connecting' before each attempt, then 'connected' or 'disconnected'; "
+            "'disconnected' when a connection is lost"
+        ),
     ),
 ]
 

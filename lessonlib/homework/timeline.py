@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..i18n import tr
 from .network import Attempt
 
 STATES = ("connecting", "connected", "disconnected")
@@ -96,19 +97,30 @@ def compare_states(
         if index >= len(logged):
             if index >= len(expected) - 1:
                 return None
-            return (
-                f"at {at:.1f} s the state became '{state}', but the log ends before that "
-                f"(it has {len(logged)} changes, {len(expected)} happened)"
+            return tr(
+                "at {at:.1f} s the state became '{state}', but the log ends before that "
+                "(it has {logged} changes, {happened} happened)",
+                at=at,
+                state=state,
+                logged=len(logged),
+                happened=len(expected),
             )
         if logged[index][1] != state:
-            before = " → ".join(s for _, s in expected[max(0, index - 3) : index]) or "(start)"
-            return (
-                f"after {before}: at {at:.1f} s the state became '{state}', but the log says "
-                f"'{logged[index][1]}' (logged at {logged[index][0]:.1f} s)"
+            before = " → ".join(s for _, s in expected[max(0, index - 3) : index]) or tr("(start)")
+            return tr(
+                "after {before}: at {at:.1f} s the state became '{state}', but the log says "
+                "'{logged}' (logged at {logged_at:.1f} s)",
+                before=before,
+                at=at,
+                state=state,
+                logged=logged[index][1],
+                logged_at=logged[index][0],
             )
     if len(logged) > len(expected) + 1:
         at, state = logged[len(expected)]
-        return f"the log has '{state}' at {at:.1f} s, when the state did not change"
+        return tr(
+            "the log has '{state}' at {at:.1f} s, when the state did not change", state=state, at=at
+        )
     return None
 
 

@@ -16,6 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from ..backoff import BackoffPolicy, Jitter
 from ..events import Event, Kind
 from ..herd import HerdResult
+from ..i18n import tr
 from .figure import LessonFigure as Figure
 
 FAILED, SUCCEEDED, CAP, CEILING = "#d62728", "#2ca02c", "#7f7f7f", "#1f77b4"
@@ -63,21 +64,32 @@ def backoff_timeline(events: Iterable[Event], policy: BackoffPolicy, *, title: s
             arrowprops={"arrowstyle": "->", "color": CEILING, "lw": 1},
         )
         if right - left > 0.06 * (times[-1] or 1):
-            top.text((left + right) / 2, 0.5, f"{delay:.2g}s", ha="center", fontsize=8)
+            label = tr("{delay:.2g} s", delay=delay)
+            top.text((left + right) / 2, 0.5, label, ha="center", fontsize=8)
     top.set_ylim(-0.6, 1.0)
     top.set_yticks([])
-    top.set_xlabel("time since the first attempt (s)")
+    top.set_xlabel(tr("time since the first attempt (s)"))
     failed = sum(1 for kind in outcome.values() if kind is Kind.FAILURE)
     connected = any(kind is Kind.SUCCESS for kind in outcome.values())
-    verdict = "connected" if connected else "gave up"
-    top.set_title(
-        title
-        or f"{len(attempts)} attempts, {failed} failed, {verdict} "
-        f"after {times[-1] if times else 0:.2f} s"
-    )
+    after = times[-1] if times else 0.0
+    if connected:
+        headline = tr(
+            "{attempts} attempts, {failed} failed, connected after {after:.2f} s",
+            attempts=len(attempts),
+            failed=failed,
+            after=after,
+        )
+    else:
+        headline = tr(
+            "{attempts} attempts, {failed} failed, gave up after {after:.2f} s",
+            attempts=len(attempts),
+            failed=failed,
+            after=after,
+        )
+    top.set_title(title or headline)
 
     retries = range(1, len(sleeps) + 1)
-    bottom.bar(retries, sleeps, color=CEILING, alpha=0.75, label="delay before retry")
+    bottom.bar(retries, sleeps, color=CEILING, alpha=0.75, label=tr("delay before retry"))
     bottom.step(
         retries,
         [policy.ceiling(n) for n in retries],
@@ -85,15 +97,19 @@ def backoff_timeline(events: Iterable[Event], policy: BackoffPolicy, *, title: s
         color="black",
         lw=1,
         ls=":",
-        label="min(cap, initial × multiplier^(n-1)) for retry n",
+        label=tr("min(cap, initial × multiplier^(n-1)) for retry n"),
     )
     bottom.axhline(
-        policy.max_delay, color=CAP, ls="--", lw=1.5, label=f"cap = {policy.max_delay:g} s"
+        policy.max_delay,
+        color=CAP,
+        ls="--",
+        lw=1.5,
+        label=tr("cap = {cap:g} s", cap=policy.max_delay),
     )
     bottom.set_yscale("log")
-    bottom.set_xlabel("retry number")
+    bottom.set_xlabel(tr("retry number"))
     bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
-    bottom.set_ylabel("delay (s, log scale)")
+    bottom.set_ylabel(tr("delay (s, log scale)"))
     bottom.legend(loc="upper left", fontsize=8)
     return fig
 
@@ -118,7 +134,10 @@ def jitter_strategies(
             ax.text(
                 0.03,
                 0.97,
-                "no ceiling per retry:\neach wait is drawn from\n[initial, 3 × previous], capped",
+                tr(
+                    "no ceiling per retry:\neach wait is drawn from\n"
+                    "[initial, 3 × previous], capped"
+                ),
                 transform=ax.transAxes,
                 va="top",
                 fontsize=8,
@@ -131,15 +150,20 @@ def jitter_strategies(
                 color="black",
                 lw=1.2,
                 ls=":",
-                label="no-jitter schedule",
+                label=tr("no-jitter schedule"),
             )
-        ax.axhline(base.max_delay, color=CAP, ls="--", lw=1, label="cap")
+        ax.axhline(base.max_delay, color=CAP, ls="--", lw=1, label=tr("cap"))
         ax.set_title(jitter.value)
-        ax.set_xlabel("retry number")
+        ax.set_xlabel(tr("retry number"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0].set_ylabel("delay (s)")
+    axes[0].set_ylabel(tr("delay (s)"))
     axes[0].legend(loc="upper left", fontsize=8)
-    fig.suptitle(f"{clients} clients per strategy: where each one waits before its next retry")
+    fig.suptitle(
+        tr(
+            "{clients} clients per strategy: where each one waits before its next retry",
+            clients=clients,
+        )
+    )
     return fig
 
 
@@ -161,20 +185,31 @@ def herd_histogram(
         ax.text(
             show_until,
             capacity,
-            f" server admits\n {capacity:g} per {bin_width * 1000:g} ms",
+            tr(
+                " server admits\n {capacity:g} per {ms:g} ms",
+                capacity=capacity,
+                ms=bin_width * 1000,
+            ),
             va="center",
             fontsize=8,
         )
-        note = f"{result.calls:,} calls, last client in at {result.finished:,.1f} s"
+        note = tr(
+            "{calls:,} calls, last client in at {finished:,.1f} s",
+            calls=result.calls,
+            finished=result.finished,
+        )
         if result.finished > show_until:
-            note += f"  (continues beyond {show_until:g} s)"
+            note += tr("  (continues beyond {until:g} s)", until=show_until)
         ax.set_title(f"{jitter.value}: {note}", loc="left", fontsize=10)
-        ax.set_ylabel(f"attempts per\n{bin_width * 1000:g} ms (log)")
+        ax.set_ylabel(tr("attempts per\n{ms:g} ms (log)", ms=bin_width * 1000))
     axes[-1].set_xlim(0, show_until)
-    axes[-1].set_xlabel("time since the server came back (s)")
+    axes[-1].set_xlabel(tr("time since the server came back (s)"))
     first = next(iter(results.values()))
     fig.suptitle(
-        f"{first.clients:,} clients reconnect to one server at the same moment: "
-        "connection attempts per time slot"
+        tr(
+            "{clients:,} clients reconnect to one server at the same moment: connection "
+            "attempts per time slot",
+            clients=first.clients,
+        )
     )
     return fig

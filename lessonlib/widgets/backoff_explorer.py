@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from .. import vtime
 from ..backoff import BackoffPolicy, Jitter
+from ..i18n import tr
 from ..plots import backoff_timeline
 from ..scenarios import retry_through_outage
 
@@ -30,7 +31,7 @@ def backoff_explorer(*, outage: float = 60.0, seed: int = 0) -> widgets.Widget:
             min=-2,
             max=1,
             step=0.1,
-            description="initial delay (s)",
+            description=tr("initial delay (s)"),
             style=style,
             layout=layout,
             continuous_update=False,
@@ -40,7 +41,7 @@ def backoff_explorer(*, outage: float = 60.0, seed: int = 0) -> widgets.Widget:
             min=1.0,
             max=5.0,
             step=0.1,
-            description="multiplier",
+            description=tr("multiplier"),
             style=style,
             layout=layout,
             continuous_update=False,
@@ -50,7 +51,7 @@ def backoff_explorer(*, outage: float = 60.0, seed: int = 0) -> widgets.Widget:
             min=0.5,
             max=120.0,
             step=0.5,
-            description="cap (s)",
+            description=tr("cap (s)"),
             style=style,
             layout=layout,
             continuous_update=False,
@@ -59,7 +60,7 @@ def backoff_explorer(*, outage: float = 60.0, seed: int = 0) -> widgets.Widget:
             value=10,
             min=0,
             max=25,
-            description="max retries",
+            description=tr("max retries"),
             style=style,
             layout=layout,
             continuous_update=False,
@@ -67,7 +68,7 @@ def backoff_explorer(*, outage: float = 60.0, seed: int = 0) -> widgets.Widget:
         "jitter": widgets.Dropdown(
             options=[j.value for j in Jitter],
             value="none",
-            description="jitter",
+            description=tr("jitter"),
             style=style,
             layout=layout,
         ),
@@ -76,7 +77,7 @@ def backoff_explorer(*, outage: float = 60.0, seed: int = 0) -> widgets.Widget:
             min=0.0,
             max=600.0,
             step=5.0,
-            description="outage (s)",
+            description=tr("outage (s)"),
             style=style,
             layout=layout,
             continuous_update=False,
@@ -96,6 +97,6 @@ def render_schedule(outage: float, *, seed: int = 0, **settings: Any) -> Figure 
     try:
         policy = BackoffPolicy(**settings)
     except ValueError as error:
-        return f"Not a valid policy: {error}"
+        return tr("Not a valid policy: {error}", error=error)
     events = vtime.run(retry_through_outage(policy, outage, seed=seed))
     return backoff_timeline(events, policy)

@@ -36,9 +36,25 @@ def test_the_notebook_has_one_solution_cell_one_check_cell_and_knows_its_task(ta
     assert check.source.strip() == f'check("{task}")'
 
 
-@pytest.mark.parametrize("task", EXERCISES)
-def test_with_the_reference_solution_the_check_cell_shows_full_marks(task: str) -> None:
-    path = ROOT / "exercises" / EXERCISES[task]
+# Each edition of each homework: the English, and the Russian where it has been made.
+EDITIONS = [
+    (task, language)
+    for task in EXERCISES
+    for language in ("en", "ru")
+    if language == "en" or (ROOT / "exercises" / language / EXERCISES[task]).exists()
+]
+POINTS = {"en": r"(\d+) / (\d+) points", "ru": r"(\d+) / (\d+) баллов"}
+
+
+@pytest.mark.parametrize(
+    ("task", "language"), EDITIONS, ids=[f"{t}-{lang}" for t, lang in EDITIONS]
+)
+def test_with_the_reference_solution_the_check_cell_shows_full_marks(
+    task: str, language: str
+) -> None:
+    """In its notebook's language, with nothing asked of the student."""
+    folder = ROOT / "exercises" if language == "en" else ROOT / "exercises" / language
+    path = folder / EXERCISES[task]
     notebook = nbformat.read(path, as_version=4)
     tagged(notebook, "solution")[0].source = source(f"{task}_reference")
     client = NotebookClient(
@@ -51,10 +67,10 @@ def test_with_the_reference_solution_the_check_cell_shows_full_marks(task: str) 
         client.execute(env={**os.environ, "RECONNECT_LAB_HEADLESS": "1"})
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, ARTIFACTS / f"solved_{path.name}")
+        nbformat.write(notebook, ARTIFACTS / f"solved_{language}_{path.name}")
     outputs = tagged(notebook, "check")[0].outputs
     text = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
-    points = re.search(r"(\d+) / (\d+) points", text)
+    points = re.search(POINTS[language], text)
     assert points and points[1] == points[2], text
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert f'data-points="{points[1]}" data-max-points="{points[2]}"' in html

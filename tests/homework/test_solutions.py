@@ -1,5 +1,6 @@
 """Every check against right and wrong solutions: a reference solution and a differently built
-one get full marks on any seed; each typical mistake loses points with a message naming it."""
+one get full marks on any seed; each typical mistake loses points with a message naming it.
+In every language of the course: the words change, the judgement does not."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import task3_mistakes
 import task4_mistakes
 from homework_solutions import Mistake, assert_named, namespace, source
 
+from lessonlib import i18n
 from lessonlib.homework.checks import grade
+from lessonlib.homework.report import Report
 
 MISTAKES = {
     "task1": task1_mistakes,
@@ -20,15 +23,18 @@ MISTAKES = {
 }
 
 
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
 @pytest.mark.parametrize("seed", [None, 0, 1, 2, 3, 4])
 @pytest.mark.parametrize("solution", ["reference", "alternative"])
 @pytest.mark.parametrize("task", MISTAKES)
 def test_a_correct_solution_gets_full_marks_on_any_seed(
-    task: str, solution: str, seed: int | None
+    task: str, solution: str, seed: int | None, language: str
 ) -> None:
     """``None`` is the seed students see; the others stand for graded runs."""
-    report = grade(task, namespace(source(f"{task}_{solution}")), seed=seed)
+    with i18n.speaking(language):
+        report = grade(task, namespace(source(f"{task}_{solution}")), seed=seed)
     assert report.points == report.max_points, str(report)
+    assert report.language == language
 
 
 @pytest.mark.parametrize(
@@ -41,6 +47,38 @@ def test_each_mistake_loses_points_with_a_message_that_names_it(
 ) -> None:
     reference = MISTAKES[task].REFERENCE
     assert_named(mistake, grade(task, namespace(mistake.code(reference))))
+
+
+@pytest.mark.parametrize(
+    ("task", "mistake"),
+    [(task, mistake) for task, module in MISTAKES.items() for mistake in module.MISTAKES],
+    ids=lambda value: str(value),
+)
+@pytest.mark.parametrize("language", [lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE])
+def test_a_mistake_is_judged_the_same_in_every_language(
+    task: str, mistake: Mistake, language: str
+) -> None:
+    """Each sub-check's points, in Russian as in English; the sub-check the mistake fails says
+    so in the report's language where its messages are translated."""
+    code = mistake.code(MISTAKES[task].REFERENCE)
+    with i18n.speaking(i18n.SOURCE):
+        english = grade(task, namespace(code))
+    with i18n.speaking(language):
+        translated = grade(task, namespace(code))
+    assert _marks(translated) == _marks(english), f"{translated}\n{english}"
+    assert translated.language == language
+    failed = {c.key: c for c in translated.failed()}
+    if i18n.translations(language).get(mistake.fails):
+        assert failed[mistake.fails].name == i18n.translations(language)[mistake.fails]
+        assert _cyrillic(str(translated)), str(translated)
+
+
+def _marks(report: Report) -> list[tuple[str, float]]:
+    return [(c.key, c.points) for c in report.checks]
+
+
+def _cyrillic(text: str) -> bool:
+    return any("а" <= c.lower() <= "я" for c in text)
 
 
 @pytest.mark.parametrize("task", MISTAKES)
