@@ -27,7 +27,7 @@ class Kind(StrEnum):
     LOST = "lost"  # an established connection ended (details: uptime, reason)
     STATE = "state"  # a connection state change (details: state, previous; attempt if any)
     BREAKER = "breaker"  # a circuit-breaker transition (details: old, new, reason)
-    UPDATE = "update"  # a price was delivered to the consumer (details: symbol, seq, bid, ask)
+    UPDATE = "update"  # a price was delivered (details: symbol, seq, bid, ask, ts, replayed)
     GAP = "gap"  # updates were missed and cannot be recovered
     RESUBSCRIBED = "resubscribed"  # subscriptions restored after a reconnect
     STREAM = "stream"  # the exchange restarted: a new run of seqs (details: stream, previous)

@@ -6,6 +6,11 @@ the event stream its clients and breakers report to, like every other observer: 
 states, breaker transitions, updates. From that it keeps, per exchange, a trading gate (open
 only while the breaker is closed, the connection is up and prices are fresh) and offers the
 best bid and ask across the exchanges that can be trusted right now.
+
+Fresh is judged by the exchange's own timestamp of each price (`consolidation.VenueClock`),
+not by its arrival, and only prices delivered live on the current connection count: after a
+reconnect a venue's gate stays closed until its resume has caught up (the replayed prices are
+old, and the last price from before the drop is older still).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from . import validate
 from .backoff import BackoffPolicy
 from .breaker import BreakerState, CircuitBreaker
+from .consolidation import ConsolidatedQuote, VenueQuotes, consolidate
 from .events import Event, EventBus, EventSink, Kind
 from .feed import Connector, PriceFeedClient
 from .tables import Table
@@ -32,25 +38,10 @@ class ExchangeStatus:
     attempts: int
     connections: int
     breaker: str
-    since_update: float | None  # seconds since the last price, None before the first
+    since_update: float | None  # age of the newest price by its exchange timestamp, s
     gaps: int
     trading: bool
     reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ConsolidatedQuote:
-    """The best bid and the best ask for a symbol, and where each comes from."""
-
-    symbol: str
-    bid: float
-    bid_exchange: str
-    ask: float
-    ask_exchange: str
-
-    @property
-    def spread(self) -> float:
-        return self.ask - self.bid
 
 
 @dataclass(slots=True)
@@ -63,8 +54,7 @@ class _Watch:
     attempts: int = 0
     connections: int = 0
     gaps: int = 0  # updates missed for good
-    last_update: float | None = None
-    quotes: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # bid, ask, t
+    quotes: VenueQuotes = field(default_factory=VenueQuotes)
     trading: bool = False
     reason: str = "not connected yet"
 
@@ -72,7 +62,8 @@ class _Watch:
 class MultiExchangeManager:
     """Runs one `PriceFeedClient` per exchange; see the module's description.
 
-    ``stale_after`` is how old an exchange's newest price may be before trading there stops.
+    ``stale_after`` is how old an exchange's newest price may be, by the exchange's own
+    timestamp, before trading there stops.
     ``events`` receives everything: the clients', the breakers' and the gates' events.
     """
 
@@ -183,15 +174,25 @@ class MultiExchangeManager:
             return
         match event.kind:
             case Kind.UPDATE:
-                watch.last_update = event.time
-                watch.quotes[event["symbol"]] = (event["bid"], event["ask"], event.time)
-                if watch.trading:
+                price = watch.quotes.record(
+                    event["symbol"],
+                    event["bid"],
+                    event["ask"],
+                    ts=event.details.get("ts", event.time),  # no ts: judged by its arrival
+                    arrival=event.time,
+                    replayed=bool(event.details.get("replayed", False)),
+                )
+                if watch.trading and price.current:
                     return  # fresh prices on an open gate change nothing
             case Kind.STATE:
                 watch.state = event["state"]
                 watch.attempt = event.details.get("attempt")
             case Kind.CONNECTED:
                 watch.connections += 1
+                watch.quotes.connected()
+            case Kind.STREAM:
+                watch.quotes.restarted()  # a restarted exchange: its clock is measured again
+                return
             case Kind.GAP:
                 watch.gaps += event["missed"]
                 return
@@ -205,13 +206,20 @@ class MultiExchangeManager:
 
     def _evaluate(self, name: str) -> None:
         watch = self._watch[name]
-        age = self._age(watch.last_update)
+        last = watch.quotes.newest()
+        age = None if last is None else self._age(last.at)
         if watch.breaker != BreakerState.CLOSED.value:
             self._gate(name, False, f"breaker {watch.breaker}")
         elif watch.state != "connected":
             self._gate(name, False, f"connection {watch.state}")
-        elif age is None or age > self.stale_after:
-            self._gate(name, False, "no prices yet" if age is None else f"prices {age:.1f} s old")
+        elif last is None or age is None:
+            self._gate(name, False, "no prices yet")
+        elif last.before_reconnect:
+            self._gate(name, False, "reconnected, no price on this connection yet")
+        elif last.replayed:
+            self._gate(name, False, f"catching up: replayed prices {age:.1f} s old")
+        elif age > self.stale_after:
+            self._gate(name, False, f"prices {age:.1f} s old")
         else:
             self._gate(name, True, "connected, breaker closed, prices fresh")
 
@@ -239,6 +247,7 @@ class MultiExchangeManager:
         for name in self.clients:
             self._evaluate(name)
             watch = self._watch[name]
+            newest = watch.quotes.newest()
             state = watch.state if watch.attempt is None else f"{watch.state} ({watch.attempt})"
             rows.append(
                 ExchangeStatus(
@@ -247,7 +256,7 @@ class MultiExchangeManager:
                     attempts=watch.attempts,
                     connections=watch.connections,
                     breaker=watch.breaker,
-                    since_update=self._age(watch.last_update),
+                    since_update=None if newest is None else self._age(newest.at),
                     gaps=watch.gaps,
                     trading=watch.trading,
                     reason=watch.reason,
@@ -282,23 +291,16 @@ class MultiExchangeManager:
         self, symbol: str, exchanges: Iterable[str] | None = None
     ) -> ConsolidatedQuote | None:
         """The best bid and ask for ``symbol`` across the exchanges that can trade now and
-        whose price of it is fresh; None when there is no such exchange."""
-        best_bid = best_ask = None
-        for name in exchanges if exchanges is not None else self.clients:
-            seen = self._watch[name].quotes.get(symbol)
-            if seen is None:
-                continue
-            bid, ask, when = seen
-            age = self._age(when)
-            if age is None or age > self.stale_after or not self.can_trade(name):
-                continue
-            if best_bid is None or bid > best_bid[0]:
-                best_bid = (bid, name)
-            if best_ask is None or ask < best_ask[0]:
-                best_ask = (ask, name)
-        if best_bid is None or best_ask is None:
+        whose price of it is fresh and live (`consolidation.consolidate`): never crossed or
+        locked, a venue left behind by another is left out. None when no exchange is left."""
+        if self._clock is None:
             return None
-        return ConsolidatedQuote(symbol, best_bid[0], best_bid[1], best_ask[0], best_ask[1])
+        prices = {
+            name: price
+            for name in (exchanges if exchanges is not None else self.clients)
+            if self.can_trade(name) and (price := self._watch[name].quotes.price(symbol))
+        }
+        return consolidate(symbol, prices, now=self._clock(), stale_after=self.stale_after)
 
     def __repr__(self) -> str:
         gates = ", ".join(

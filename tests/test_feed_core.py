@@ -42,6 +42,19 @@ def test_a_new_connection_requests_every_symbol_resuming_where_it_stopped() -> N
     assert book.to_request() == ([], {})  # already requested on this connection
 
 
+def test_tickers_up_to_the_seq_the_exchange_answered_a_resume_with_are_a_replay() -> None:
+    book = live_book("BTC/USDT")
+    book.snapshot("BTC/USDT", 100)
+    book.connection_lost()
+    book.to_request()  # resumes from 100
+    book.subscribed("BTC/USDT", 104)  # the exchange stands at 104: 101-104 are replayed
+    verdicts = [book.ticker("BTC/USDT", seq) for seq in range(101, 105)]
+    assert verdicts == [Verdict.DELIVER] * 4
+    assert all(book.is_replay("BTC/USDT", seq) for seq in range(101, 105))
+    assert book.ticker("BTC/USDT", 105) is Verdict.DELIVER
+    assert not book.is_replay("BTC/USDT", 105)  # live again
+
+
 def test_prices_before_the_answer_or_after_unsubscribing_are_ignored() -> None:
     book = SubscriptionBook()
     book.want("BTC/USDT")

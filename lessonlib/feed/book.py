@@ -39,6 +39,7 @@ class Track:
 
     phase: Phase = Phase.WANTED
     last_seq: int | None = None
+    replay_until: int | None = None  # the seq the exchange stood at when it answered
 
 
 class SubscriptionBook:
@@ -101,13 +102,21 @@ class SubscriptionBook:
         assert track.last_seq is not None, "a gap needs a delivered price before it"
         return {symbol: track.last_seq}
 
-    def subscribed(self, symbol: str) -> bool:
-        """The exchange confirmed ``symbol``; False if it is no longer wanted."""
+    def subscribed(self, symbol: str, seq: int | None = None) -> bool:
+        """The exchange confirmed ``symbol``, standing at ``seq``; False if it is no longer
+        wanted. Tickers up to that seq that follow are a replay of what was missed."""
         track = self.tracks.get(symbol)
         if track is None:
             return False
         track.phase = Phase.LIVE
+        track.replay_until = seq
         return True
+
+    def is_replay(self, symbol: str, seq: int) -> bool:
+        """Whether a delivered ticker is one the exchange replays from its buffer (its seq is
+        not above the seq it answered the subscription with), not a live one."""
+        track = self.tracks.get(symbol)
+        return track is not None and track.replay_until is not None and seq <= track.replay_until
 
     def ticker(self, symbol: str, seq: int) -> Verdict:
         """Judge a live or replayed ticker; DELIVER advances the symbol's last seq."""

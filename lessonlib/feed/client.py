@@ -441,7 +441,7 @@ class PriceFeedClient:
                 if verdict is Verdict.DELIVER:
                     return self._deliver(message, snapshot=True)
             case protocol.Subscribed():
-                if self.book.subscribed(message.symbol):
+                if self.book.subscribed(message.symbol, message.seq):
                     self._answer(message.symbol, None)
             case protocol.Error(symbol=str() as symbol) if message.code in _REJECTIONS:
                 rejection = SubscriptionRejected(symbol, message.code, message.message)
@@ -465,8 +465,9 @@ class PriceFeedClient:
         self, message: protocol.Ticker | protocol.Snapshot, *, snapshot: bool
     ) -> Awaitable[None] | None:
         """Hand an update to the consumer; a full queue is returned to wait on."""
+        replayed = not snapshot and self.book.is_replay(message.symbol, message.seq)
         update = PriceUpdate(
-            message.symbol, message.bid, message.ask, message.seq, message.ts, snapshot
+            message.symbol, message.bid, message.ask, message.seq, message.ts, snapshot, replayed
         )
         self.latest[update.symbol] = update
         self._updates += 1
@@ -477,7 +478,9 @@ class PriceFeedClient:
                 seq=update.seq,
                 bid=update.bid,
                 ask=update.ask,
+                ts=update.ts,
                 snapshot=snapshot,
+                replayed=replayed,
             )
         if self._queue.full():
             return self._queue.put(update)  # backpressure: waits while the consumer is behind

@@ -11,8 +11,9 @@ class PriceUpdate(msgspec.Struct, frozen=True):
     """One price of one symbol: best bid and ask, the exchange's ``seq`` and timestamp.
 
     ``snapshot`` is true for the exchange's picture of the current price (sent on a fresh
-    subscription, or when a resume reaches further back than the exchange remembers).
-    An immutable record like a frozen dataclass; a msgspec struct because one is made per
+    subscription, or when a resume reaches further back than the exchange remembers);
+    ``replayed`` for a ticker the exchange resent from its buffer after a resume: an old price
+    arriving late, whose ``ts`` says how old. An immutable record like a frozen dataclass; a msgspec struct because one is made per
     update, and a struct is made ten times faster.
     """
 
@@ -22,6 +23,7 @@ class PriceUpdate(msgspec.Struct, frozen=True):
     seq: int
     ts: float
     snapshot: bool = False
+    replayed: bool = False
 
     @property
     def mid(self) -> float:

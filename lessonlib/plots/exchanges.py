@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..events import Event, Kind
-from ..manager import ConsolidatedQuote
+from ..consolidation import ConsolidatedQuote
 from .figure import LessonFigure as Figure
 
 CONNECTION = {"connected": "#2ca02c", "connecting": "#ff7f0e", "reconnecting": "#ff7f0e"}
