@@ -165,13 +165,17 @@ class EventLog:
         """When each event of `kind` happened."""
         return [e.time for e in self.where(kind, source=source)]
 
-    def lines(self, events: Iterable[Event] | None = None) -> list[str]:
-        """These events (all of the log's when none given), timed from the run's start."""
-        return [e.format(self.start) for e in (self if events is None else events)]
+    def lines(
+        self, events: Iterable[Event] | None = None, *, start: float | None = None
+    ) -> list[str]:
+        """These events (all of the log's when none given), timed from ``start`` (loop time;
+        the run's start when None)."""
+        origin = self.start if start is None else start
+        return [e.format(origin) for e in (self if events is None else events)]
 
-    def show(self, events: Iterable[Event] | None = None) -> None:
+    def show(self, events: Iterable[Event] | None = None, *, start: float | None = None) -> None:
         """Print `lines`: what a lesson shows instead of the loop's clock."""
-        print("\n".join(self.lines(events)))
+        print("\n".join(self.lines(events, start=start)))
 
     def __repr__(self) -> str:
         return f"EventLog({len(self)} events)"

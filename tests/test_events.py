@@ -257,6 +257,8 @@ def test_a_log_times_its_lines_from_its_first_event_unless_told_its_start() -> N
     ]
     told = EventLog(log, start=1200.0)
     assert told.lines(told.where(Kind.CONNECTED)) == ["  31.500s  kraken     connected"]
+    later = log.lines(start=1231.0)  # from a moment of the run's own, such as a bot's start
+    assert later == ["  -0.750s  kraken     attempt attempt=1", "   0.500s  kraken     connected"]
 
 
 def test_a_logs_start_survives_clearing_and_a_bounded_log_forgetting_its_first_event() -> None:

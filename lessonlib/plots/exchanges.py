@@ -5,24 +5,43 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ..events import Event, Kind
+from matplotlib.patches import Patch
+
 from ..consolidation import ConsolidatedQuote
+from ..events import Event, Kind
 from .figure import LessonFigure as Figure
 
 CONNECTION = {"connected": "#2ca02c", "connecting": "#ff7f0e", "reconnecting": "#ff7f0e"}
 BREAKER = {"closed": "#2ca02c", "half_open": "#ff7f0e", "open": "#d62728"}
 TRADING = {True: "#1f77b4", False: "#dddddd"}
 DOWN = "#bbbbbb"
+LEGEND = [
+    Patch(color="#2ca02c", label="connected · breaker closed"),
+    Patch(color="#ff7f0e", label="(re)connecting · breaker half-open"),
+    Patch(color=DOWN, label="not connected yet"),
+    Patch(color="#d62728", label="breaker open"),
+    Patch(color=TRADING[True], label="trading allowed"),
+    Patch(color=TRADING[False], label="trading stopped"),
+]
 
 
-def exchanges_timeline(events: Iterable[Event], names: Sequence[str], *, title: str = "") -> Figure:
+def exchanges_timeline(
+    events: Iterable[Event],
+    names: Sequence[str],
+    *,
+    start: float | None = None,
+    title: str = "",
+) -> Figure:
     """Three bands per exchange, read from the event stream: the connection (green up,
     orange reconnecting, grey down), the breaker (green closed, orange half-open, red open)
-    and the trading gate (blue while trading is allowed), with injected faults marked."""
+    and the trading gate (blue while trading is allowed), with injected faults marked.
+    Time counts from ``start`` (loop time; the first event's when None): what happened
+    before it is drawn at negative times."""
     events = sorted(events, key=lambda e: e.time)
-    start = events[0].time if events else 0.0
+    first = events[0].time if events else 0.0
+    start = first if start is None else start
     end = (events[-1].time - start) if events else 1.0
-    fig = Figure(figsize=(11, 1.25 * len(names) + 1.2))
+    fig = Figure(figsize=(11, 1.25 * len(names) + 1.6))
     ax = fig.subplots()
     ticks, labels = [], []
     for row, name in enumerate(reversed(names)):
@@ -32,19 +51,19 @@ def exchanges_timeline(events: Iterable[Event], names: Sequence[str], *, title: 
             (
                 base + 2,
                 "connection",
-                _spans(own, Kind.STATE, "disconnected", end, start, lambda e: e["state"]),
+                _spans(own, Kind.STATE, "disconnected", first, end, start, lambda e: e["state"]),
                 lambda v: CONNECTION.get(v, DOWN),
             ),
             (
                 base + 1,
                 "breaker",
-                _spans(own, Kind.BREAKER, "closed", end, start, lambda e: e["new"]),
+                _spans(own, Kind.BREAKER, "closed", first, end, start, lambda e: e["new"]),
                 BREAKER.get,
             ),
             (
                 base,
                 "trading",
-                _spans(own, Kind.TRADING, False, end, start, lambda e: e["allowed"]),
+                _spans(own, Kind.TRADING, False, first, end, start, lambda e: e["allowed"]),
                 TRADING.get,
             ),
         ]
@@ -60,10 +79,13 @@ def exchanges_timeline(events: Iterable[Event], names: Sequence[str], *, title: 
             ax.plot([t, t], [base, base + 3], color="black", lw=0.8, ls="--")
             ax.text(t, base + 3.05, " " + "+".join(kinds), fontsize=7, va="bottom")
     ax.set_yticks(ticks, labels, fontsize=8)
-    ax.set_xlim(0, end)
+    ax.set_xlim(first - start, end)
     ax.set_ylim(-0.3, len(names) * 4)
-    ax.set_xlabel("time (s)")
+    if first < start:
+        ax.axvline(0, color="black", lw=1)
+    ax.set_xlabel("time since the bot started (s)" if start != first else "time (s)")
     ax.set_title(title or "connection, breaker and trading gate of each exchange", loc="left")
+    fig.legend(handles=LEGEND, loc="outside lower center", ncol=6, fontsize=8, frameon=False)
     return fig
 
 
@@ -71,13 +93,15 @@ def _spans(
     events: Sequence[Event],
     kind: Kind,
     initial: Any,
+    first: float,
     end: float,
     start: float,
     value_of: Callable[[Event], Any],
 ) -> list[tuple[float, float, Any]]:
-    """(start, end, value) spans of one quantity from its change events."""
+    """(start, end, value) spans of one quantity from its change events, from the first
+    event of all on, in seconds since ``start``."""
     spans: list[tuple[float, float, Any]] = []
-    since, value = 0.0, initial
+    since, value = first - start, initial
     for event in (e for e in events if e.kind is kind):
         t = event.time - start
         if t > since:
@@ -95,10 +119,12 @@ def consolidated_quotes(
     unit: str = "USDT",
 ) -> Figure:
     """Top: the best bid and ask over time, coloured by the exchange each came from.
-    Bottom: the consolidated spread (ask minus bid), below zero when crossed. Spells where an
-    exchange's trading gate was closed (from ``gates``) are shaded in its colour."""
-    fig = Figure(figsize=(11, 5.0))
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1.6, 1))
+    Middle: the consolidated spread (ask minus bid; below zero would be crossed), samples that
+    left a venue out ringed. Bottom: when each exchange's trading gate was closed."""
+    fig = Figure(figsize=(11, 5.6))
+    top, middle, bottom = fig.subplots(
+        3, 1, sharex=True, height_ratios=(1.6, 1, 0.2 * len(names) + 0.2)
+    )
     palette = dict(zip(names, ("#1f77b4", "#9467bd", "#8c564b", "#e377c2"), strict=False))
     for side, marker, offset in (("bid", "^", -0.015), ("ask", "v", 0.015)):
         for name in names:
@@ -115,35 +141,40 @@ def consolidated_quotes(
                     color=palette.get(name, "black"),
                     label=f"best {side} from {name}",
                 )
-    spreads = [(t, q.ask - q.bid) for t, q in samples if q is not None]
-    if spreads:
-        bottom.plot(*zip(*spreads, strict=True), color="black", lw=1, marker=".", ms=3)
-    bottom.axhline(0, color="#d62728", lw=1, ls="--")
-    bottom.text(
-        0.0, 0, " crossed below, locked on the line", va="bottom", fontsize=7, color="#d62728"
-    )
-    step = gates[1][0] - gates[0][0] if len(gates) > 1 else 0.1  # one sample's width
-    for index, name in enumerate(names):
-        spans: list[list[float]] = []  # consecutive closed samples merged into one spell
-        for t, allowed in gates:
-            if allowed[index]:
-                continue
-            if spans and t - spans[-1][1] <= step * 1.5:
-                spans[-1][1] = t + step
-            else:
-                spans.append([t, t + step])
-        colour = palette.get(name, "grey")
-        for left, right in spans:
-            for ax in (top, bottom):
-                ax.axvspan(left, right, color=colour, alpha=0.12, lw=0)
-        if spans:
-            top.axvspan(0, 0, color=colour, alpha=0.25, label=f"{name}'s gate closed")
     top.set_ylabel(f"price ({unit})")
     top.legend(fontsize=7, ncol=3, loc="upper left")
     top.set_title(
         "the consolidated quote: best bid and best ask across trustworthy exchanges", loc="left"
     )
-    bottom.set_ylabel(f"spread ({unit})")
-    bottom.set_ylim(bottom=min(0.0, bottom.get_ylim()[0]) - 0.5)
+    spreads = [(t, q.spread) for t, q in samples if q is not None]
+    if spreads:
+        middle.plot(*zip(*spreads, strict=True), color="black", lw=1, marker=".", ms=3)
+    left_out = [(t, q.spread) for t, q in samples if q is not None and q.left_out]
+    if left_out:
+        middle.scatter(
+            *zip(*left_out, strict=True),
+            s=40,
+            facecolors="none",
+            edgecolors="#d62728",
+            label="a venue left out: its price was behind one it crossed",
+        )
+        middle.legend(fontsize=7, loc="lower right")
+    middle.axhline(0, color="#d62728", lw=1, ls="--")
+    middle.text(
+        0.0, 0, " crossed below, locked on the line", va="bottom", fontsize=7, color="#d62728"
+    )
+    middle.set_ylabel(f"spread ({unit})")
+    middle.set_ylim(bottom=min(0.0, middle.get_ylim()[0]) - 0.5)
+    step = gates[1][0] - gates[0][0] if len(gates) > 1 else 0.1  # one sample's width
+    for index, name in enumerate(names):
+        row = len(names) - 1 - index
+        closed = [(t - step / 2, step) for t, allowed in gates if not allowed[index]]
+        bottom.broken_barh(closed, (row + 0.15, 0.7), color=palette.get(name, "grey"))
+    bottom.set_yticks(
+        [len(names) - 1 - i + 0.5 for i in range(len(names))],
+        [f"{name}: gate closed" for name in names],
+        fontsize=8,
+    )
+    bottom.set_ylim(0, len(names))
     bottom.set_xlabel("time since the bot started (s)")
     return fig
