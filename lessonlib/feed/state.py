@@ -13,8 +13,8 @@ class PriceUpdate(msgspec.Struct, frozen=True):
     ``snapshot`` is true for the exchange's picture of the current price (sent on a fresh
     subscription, or when a resume reaches further back than the exchange remembers);
     ``replayed`` for a ticker the exchange resent from its buffer after a resume: an old price
-    arriving late, whose ``ts`` says how old. An immutable record like a frozen dataclass; a msgspec struct because one is made per
-    update, and a struct is made ten times faster.
+    arriving late, whose ``ts`` says how old. An immutable record like a frozen dataclass;
+    a msgspec struct because one is made per update, and a struct is made ten times faster.
     """
 
     symbol: str
