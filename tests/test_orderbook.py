@@ -10,7 +10,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lessonlib.events import Kind
@@ -218,3 +218,51 @@ def test_prices_are_exact_decimals_and_a_zero_quantity_removes_the_level() -> No
     with pytest.raises(BookGap, match=r"expected update 13, got 14\.\.14"):
         book.apply(14, 14, [], [])
     assert book.last == 12
+
+
+# Prices that floats cannot tell apart (17 significant digits), the same price written two
+# ways, and plain short ones: the book must keep each decimal price its own level, in order.
+PRICES = [
+    "1.0000000000000001",
+    "1.0000000000000002",
+    "1.0000000000000000",
+    "1",
+    "1.5",
+    "1.50",
+    "0.99999999999999999",
+    "2",
+    "12345.678901234",
+]
+quantities = st.sampled_from(["0", "0.000", "1", "2.5", "0.001", "10"])
+changes = st.lists(st.tuples(st.sampled_from(PRICES), quantities), max_size=8)
+
+
+@given(changes, st.lists(changes, max_size=6), st.booleans())
+@example([("1.5", "1"), ("1.50", "0")], [[("1.0000000000000001", "1")]], False)
+@example([("1.0000000000000001", "1"), ("1.0000000000000002", "2")], [[("1", "0")]], True)
+def test_prices_are_levels_by_their_exact_decimal_value_however_they_are_written(
+    snapshot: list[tuple[str, str]], updates: list[list[tuple[str, str]]], long_first: bool
+) -> None:
+    """Against a model keyed by `Decimal`: the same levels, ordered the same way, whether the
+    book starts on short prices (float keys) and meets a long one, or starts on long ones."""
+    if not long_first:
+        snapshot = [level for level in snapshot if len(level[0]) <= 15]
+    model: dict[Decimal, tuple[str, str]] = {}
+
+    def model_apply(levels: list[tuple[str, str]]) -> None:
+        for price, quantity in levels:
+            if Decimal(quantity):
+                model[Decimal(price)] = (price, quantity)
+            else:
+                model.pop(Decimal(price), None)
+
+    book = LocalBook("X")
+    book.load(0, snapshot, [])
+    model_apply(snapshot)
+    for last, levels in enumerate(updates, start=1):
+        book.apply(last, last, levels, [])
+        model_apply(levels)
+    expected = [model[p] for p in sorted(model, reverse=True)]
+    assert book.top_bids(len(PRICES)) == expected
+    assert book.levels == (len(model), 0)
+    assert book.best_bid == (max(model) if model else None)

@@ -1,20 +1,33 @@
-"""One symbol's local order book: prices and quantities as exact decimals, never floats.
+"""One symbol's local order book: prices and quantities exactly as sent, never floats.
 
 Pure and synchronous. `load` replaces the book with a snapshot; `apply` applies one
 ``book_update`` after checking that it continues the book (``first`` is the previous
 ``last + 1``), raising `BookGap` otherwise, and leaves the book untouched when it raises.
 Levels keep the strings as they were sent, so the checksum is computed from exactly them.
+
+Each side is a `SortedDict` by a key parsed from the price string, so the best levels (and
+the checksum of every update) cost the same in a book of 1,000 levels as in one of ten. The
+key is a float while every price has at most 15 characters (so at most 15 significant
+digits, which floats tell apart and order exactly), else a `Decimal` for the whole book.
+Nothing is computed with a key: prices and quantities the book gives out are `Decimal`s
+parsed from the strings. The float key is what makes a 1,000-level rebuild cheap: hashing a
+`Decimal` is its dearest part.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from operator import itemgetter
+
+from sortedcontainers import SortedDict
 
 from .checksum import CHECKSUM_LEVELS, Level, book_checksum
 
-ZERO = Decimal(0)
+EXACT_AS_FLOAT = 15  # characters: a decimal string this short has at most 15 digits
+Key = Callable[[str], float | Decimal]
+Side = SortedDict  # key -> (price, quantity) as sent, in price order
+_price_of = itemgetter(0)
 
 
 class BookGap(ValueError):
@@ -31,15 +44,17 @@ class LocalBook:
     def __init__(self, symbol: str = "") -> None:
         self.symbol = symbol
         self.last: int | None = None  # None: no snapshot loaded, the book is not usable
-        self._bids: dict[Decimal, Level] = {}
-        self._asks: dict[Decimal, Level] = {}
+        self._key: Key = float
+        self._bids: Side = SortedDict()
+        self._asks: Side = SortedDict()
 
     # -- changing it -----------------------------------------------------------------------
     def load(self, last: int, bids: Iterable[Sequence[str]], asks: Iterable[Sequence[str]]) -> None:
         """Replace the whole book with a snapshot taken as of change ``last``."""
-        self._bids, self._asks = {}, {}
-        _set_levels(self._bids, bids)
-        _set_levels(self._asks, asks)
+        bids, asks = _levels(bids), _levels(asks)
+        longest = max(map(len, map(_price_of, [*bids, *asks])), default=0)
+        self._key = float if longest <= EXACT_AS_FLOAT else _decimal_key
+        self._bids, self._asks = _side(bids, self._key), _side(asks, self._key)
         self.last = last
 
     def apply(
@@ -51,11 +66,8 @@ class LocalBook:
     ) -> None:
         """Apply changes ``first``..``last``; `BookGap` if ``first`` is not ``self.last + 1``."""
         if self.last is None or first != self.last + 1:
-            expected = -1 if self.last is None else self.last + 1
-            raise BookGap(expected, first, last)
-        _set_levels(self._bids, bids)
-        _set_levels(self._asks, asks)
-        self.last = last
+            self._gap(first, last)
+        self._change(last, bids, asks)
 
     def apply_straddling(
         self,
@@ -66,15 +78,29 @@ class LocalBook:
     ) -> None:
         """Apply the first update after a snapshot: it must cover ``self.last + 1``."""
         if self.last is None or not first <= self.last + 1 <= last:
-            expected = -1 if self.last is None else self.last + 1
-            raise BookGap(expected, first, last)
-        _set_levels(self._bids, bids)
-        _set_levels(self._asks, asks)
+            self._gap(first, last)
+        self._change(last, bids, asks)
+
+    def _gap(self, first: int, last: int) -> None:
+        raise BookGap(-1 if self.last is None else self.last + 1, first, last)
+
+    def _change(
+        self, last: int, bids: Iterable[Sequence[str]], asks: Iterable[Sequence[str]]
+    ) -> None:
+        bids, asks = _levels(bids), _levels(asks)
+        if self._key is float and any(len(price) > EXACT_AS_FLOAT for price, _ in [*bids, *asks]):
+            self._key = _decimal_key  # a long price: every key exact as a Decimal from now on
+            self._bids, self._asks = (
+                _side(self._bids.values(), self._key),
+                _side(self._asks.values(), self._key),
+            )
+        _set_levels(self._bids, bids, self._key)
+        _set_levels(self._asks, asks, self._key)
         self.last = last
 
     def clear(self) -> None:
         """Throw the book away (it is unusable until the next `load`)."""
-        self._bids, self._asks, self.last = {}, {}, None
+        self._bids, self._asks, self.last = SortedDict(), SortedDict(), None
 
     # -- reading it ------------------------------------------------------------------------
     @property
@@ -87,11 +113,11 @@ class LocalBook:
 
     def top_bids(self, count: int) -> list[Level]:
         """The best ``count`` bids, highest price first, as the strings were sent."""
-        return [self._bids[p] for p in heapq.nlargest(count, self._bids)]
+        return self._bids.values()[: -count - 1 : -1] if count > 0 else []
 
     def top_asks(self, count: int) -> list[Level]:
         """The best ``count`` asks, lowest price first, as the strings were sent."""
-        return [self._asks[p] for p in heapq.nsmallest(count, self._asks)]
+        return self._asks.values()[:count] if count > 0 else []
 
     def depth(
         self, count: int
@@ -101,11 +127,11 @@ class LocalBook:
 
     @property
     def best_bid(self) -> Decimal | None:
-        return max(self._bids) if self._bids else None
+        return Decimal(self._bids.peekitem(-1)[1][0]) if self._bids else None
 
     @property
     def best_ask(self) -> Decimal | None:
-        return min(self._asks) if self._asks else None
+        return Decimal(self._asks.peekitem(0)[1][0]) if self._asks else None
 
     @property
     def levels(self) -> tuple[int, int]:
@@ -121,23 +147,42 @@ class LocalBook:
         return f"LocalBook({self.symbol!r}, last={self.last}, {self.best_bid} / {self.best_ask})"
 
 
-def decimal(text: str) -> Decimal:
-    """A protocol decimal string as an exact `Decimal`; ValueError if it is not one."""
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, TypeError):
-        raise ValueError(f"not a decimal string: {text!r:.40}") from None
-    if not value.is_finite() or value < ZERO:
-        raise ValueError(f"not a finite, non-negative decimal: {text!r:.40}")
-    return value
+def _levels(levels: Iterable[Sequence[str]]) -> list[Level]:
+    """Levels as (price, quantity) tuples (the protocol's parser already gives tuples)."""
+    return [level if type(level) is tuple else tuple(level) for level in levels]  # type: ignore[misc]
 
 
-def _set_levels(side: dict[Decimal, Level], levels: Iterable[Sequence[str]]) -> None:
-    for price, quantity in levels:
-        if Decimal(quantity):
-            side[Decimal(price)] = (price, quantity)
+def _is_zero(quantity: str) -> bool:
+    """Whether a plain decimal string is zero ("0", "0.000"): it has no other digit."""
+    return not quantity.strip("0.")
+
+
+def _decimal_key(price: str) -> Decimal:
+    return Decimal(price)
+
+
+def _side(levels: Iterable[Level], key: Key) -> Side:
+    """A side of a snapshot by key, levels set in order; a quantity of zero removes one."""
+    levels = list(levels)
+    side = SortedDict(zip(map(key, map(_price_of, levels)), levels, strict=True))
+    for removed in [k for k, level in dict.items(side) if _is_zero(level[1])]:
+        del side[removed]
+    return side
+
+
+def _set_levels(side: Side, levels: list[Level], key: Key) -> None:
+    for level in levels:
+        price = key(level[0])
+        if not level[1].strip("0."):  # a quantity of zero (`_is_zero`, inlined: the hot path)
+            if price in side:
+                del side[price]
+        elif price in side:
+            _replace(side, price, level)  # the price is in the sorted keys already
         else:
-            side.pop(Decimal(price), None)
+            side[price] = level
+
+
+_replace = dict.__setitem__
 
 
 def _exact(levels: list[Level]) -> list[tuple[Decimal, Decimal]]:
