@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,21 @@ def language_of(value: str | None) -> str:
     if code not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {value!r}")
     return code
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """The language a terminal program speaks: the first set of LANGUAGE (a list such as
+    "ru:en"), LC_ALL, LC_MESSAGES and LANG, as gettext reads them; English for any other."""
+    environ = os.environ if environ is None else environ
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "")
+        if not value:
+            continue
+        for part in value.split(":"):
+            with contextlib.suppress(ValueError):
+                return language_of(part)
+        return SOURCE
+    return SOURCE
 
 
 def use(language: str) -> None:

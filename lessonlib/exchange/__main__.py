@@ -11,6 +11,8 @@ import signal
 import sys
 import threading
 
+from .. import i18n
+from ..i18n import tr
 from .console import execute, parse_command, run_command
 from .market import STARTING_PRICES
 from .server import PracticeExchange
@@ -42,7 +44,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="COMMAND",
         help='a fault command to run at start, e.g. "every 10 drop" (repeatable)',
     )
+    parser.add_argument(
+        "--lang",
+        default=None,
+        help="language of the console's help and replies: en or ru "
+        "(default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG; English unless Russian)",
+    )
     args = parser.parse_args(argv)
+    try:
+        i18n.use(args.lang if args.lang is not None else i18n.from_environment())
+    except ValueError as error:
+        parser.error(f"--lang: {error}")
     for command in args.fault:  # a typo here must stop the start, not serve without it
         try:
             parse_command(command)
@@ -74,11 +86,14 @@ _EXPOSED = (
 def banner(exchange: PracticeExchange) -> str:
     return "\n".join(
         [
-            f"Reconnect Lab practice exchange listening on {exchange.url}",
-            f"symbols: {', '.join(exchange.market.symbols)}",
-            f"{exchange.tick_rate:g} tickers/s per symbol, heartbeat every "
-            f"{exchange.heartbeat_interval:g} s",
-            "Type a fault command and press Enter (help lists them). Ctrl+C stops.",
+            tr("Reconnect Lab practice exchange listening on {url}", url=exchange.url),
+            tr("symbols: {symbols}", symbols=", ".join(exchange.market.symbols)),
+            tr(
+                "{rate:g} tickers/s per symbol, heartbeat every {heartbeat:g} s",
+                rate=exchange.tick_rate,
+                heartbeat=exchange.heartbeat_interval,
+            ),
+            tr("Type a fault command and press Enter (help lists them). Ctrl+C stops."),
         ]
     )
 
@@ -106,7 +121,7 @@ async def serve(args: argparse.Namespace) -> None:
         console.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await console
-    print("practice exchange stopped; goodbye", flush=True)
+    print(tr("practice exchange stopped; goodbye"), flush=True)
 
 
 async def read_commands(exchange: PracticeExchange) -> None:

@@ -15,37 +15,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..i18n import Text, tr
 from .engine import ExchangeCore
 from .faults import CLOSE_CODES, Garbage, attempts, command_words
 
 # command: (argument names with their converters, how many are required, what it does)
-_Spec = tuple[tuple[tuple[str, Callable[[str], object]], ...], int, str]
+_Spec = tuple[tuple[tuple[str, Callable[[str], object]], ...], int, Text]
 COMMANDS: dict[str, _Spec] = {
-    "drop": ((), 0, "end every connection with no close frame (client sees 1006)"),
-    "close": ((("code", int),), 0, f"close every connection cleanly, code {CLOSE_CODES}"),
-    "refuse": ((("count", int),), 0, "answer the next N connection attempts with HTTP 503"),
+    "drop": ((), 0, Text("end every connection with no close frame (client sees 1006)")),
+    "close": (
+        (("code", int),),
+        0,
+        Text("close every connection cleanly, code {codes}", codes=CLOSE_CODES),
+    ),
+    "refuse": ((("count", int),), 0, Text("answer the next N connection attempts with HTTP 503")),
     "ratelimit": (
         (("count", int), ("retry_after", float)),
         0,
-        "answer the next N connection attempts with HTTP 429",
+        Text("answer the next N connection attempts with HTTP 429"),
     ),
-    "stall": ((("seconds", float),), 1, "send nothing at all for S seconds"),
-    "skip": ((("count", int),), 0, "leave the next N tickers of each symbol out (seq gap)"),
+    "stall": ((("seconds", float),), 1, Text("send nothing at all for S seconds")),
+    "skip": ((("count", int),), 0, Text("leave the next N tickers of each symbol out (seq gap)")),
     "garbage": (
         (("kind", str),),
         0,
-        f"send a malformed frame ({', '.join(g.value for g in Garbage)})",
+        Text("send a malformed frame ({kinds})", kinds=", ".join(g.value for g in Garbage)),
     ),
-    "latency": ((("seconds", float),), 1, "delay every frame by S seconds (0: off)"),
+    "latency": ((("seconds", float),), 1, Text("delay every frame by S seconds (0: off)")),
     "shutdown": (
         (("reconnect_after", float),),
         0,
-        "announce a restart, close with 1012, refuse for S seconds",
+        Text("announce a restart, close with 1012, refuse for S seconds"),
     ),
-    "flaky": ((("probability", float),), 1, "fail each connection attempt with probability P"),
-    "heal": ((), 0, "clear every fault and schedule"),
+    "flaky": (
+        (("probability", float),),
+        1,
+        Text("fail each connection attempt with probability P"),
+    ),
+    "heal": ((), 0, Text("clear every fault and schedule")),
 }
-SCHEDULES = {"every": "every S <command>: repeat a fault", "after": "after S <command>: once"}
+SCHEDULES = {
+    "every": Text("every S <command>: repeat a fault"),
+    "after": Text("after S <command>: once"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,24 +74,26 @@ def parse_command(line: str) -> Command:
     """The command on ``line``; ValueError naming the problem for anything else."""
     words = line.split()
     if not words:
-        raise ValueError("empty command; type help for the list")
+        raise ValueError(tr("empty command; type help for the list"))
     name, rest = words[0].lower(), words[1:]
     if name in ("status", "help"):
         return Command(name)
     if name in SCHEDULES:
         if len(rest) < 2:
-            raise ValueError(f"{name} needs seconds and a command, e.g. '{name} 10 drop'")
+            raise ValueError(
+                tr("{name} needs seconds and a command, e.g. '{name} 10 drop'", name=name)
+            )
         seconds = _convert(name, "seconds", float, rest[0])
         inner = parse_command(" ".join(rest[1:]))
         if inner.name in ("status", "help") or inner.every or inner.after:
-            raise ValueError(f"{name} takes a fault, got {inner.name!r}")
+            raise ValueError(tr("{name} takes a fault, got {got!r}", name=name, got=inner.name))
         return Command(inner.name, inner.args, **{name: seconds})
     if name not in COMMANDS:
-        raise ValueError(f"unknown command {name!r}; type help for the list")
+        raise ValueError(tr("unknown command {name!r}; type help for the list", name=name))
     params, required, _ = COMMANDS[name]
     if not required <= len(rest) <= len(params):
         wanted = " ".join(f"<{p}>" if i < required else f"[{p}]" for i, (p, _) in enumerate(params))
-        raise ValueError(f"usage: {name} {wanted}".rstrip())
+        raise ValueError(tr("usage: {command}", command=f"{name} {wanted}".rstrip()))
     args = tuple(
         _convert(name, p, kind, word) for (p, kind), word in zip(params, rest, strict=False)
     )
@@ -90,22 +104,31 @@ def _convert(command: str, name: str, kind: Callable[[str], object], word: str) 
     try:
         return kind(word)
     except ValueError:
-        raise ValueError(f"{command}: {name} must be a number, got {word!r}") from None
+        raise ValueError(
+            tr(
+                "{command}: {name} must be a number, got {word!r}",
+                command=command,
+                name=name,
+                word=word,
+            )
+        ) from None
 
 
 def help_text() -> str:
     lines = [f"  {name:<10} {spec[2]}" for name, spec in COMMANDS.items()]
     lines += [f"  {name:<10} {text}" for name, text in SCHEDULES.items()]
     lines += [
-        "  status     connections, handshakes, active faults and schedules, seq per symbol",
-        "refuse, ratelimit and flaky act on new connection attempts only; connected clients",
-        "are not affected until they reconnect (drop makes them).",
+        "  status     "
+        + tr("connections, handshakes, active faults and schedules, seq per symbol"),
+        tr(
+            "refuse, ratelimit and flaky act on new connection attempts only; connected "
+            "clients\nare not affected until they reconnect (drop makes them)."
+        ),
     ]
-    return "\n".join(["commands:", *lines])
+    return "\n".join([tr("commands:"), *lines])
 
 
 _HANDSHAKE_FAULTS = ("refuse", "ratelimit", "flaky")
-_CONNECTED_NOTE = "connected clients are not affected"
 
 
 def run_command(exchange: ExchangeCore, line: str) -> str:
@@ -113,7 +136,7 @@ def run_command(exchange: ExchangeCore, line: str) -> str:
     try:
         return execute(exchange, line)
     except ValueError as error:
-        return f"error: {error}"
+        return tr("error: {error}", error=error)
 
 
 def execute(exchange: ExchangeCore, line: str) -> str:
@@ -127,18 +150,27 @@ def execute(exchange: ExchangeCore, line: str) -> str:
     if command.every is not None or command.after is not None:
         if command.every is not None:
             exchange.every(command.every, command.name, *command.args)
-            reply = f"scheduled: {command.name} every {command.every:g} s"
+            reply = tr(
+                "scheduled: {command} every {every:g} s", command=command.name, every=command.every
+            )
         else:
             exchange.after(command.after, command.name, *command.args)
-            reply = f"scheduled: {command.name} in {command.after:g} s"
+            reply = tr(
+                "scheduled: {command} in {after:g} s", command=command.name, after=command.after
+            )
         if command.name in _HANDSHAKE_FAULTS:
-            reply += f" (it acts on new connection attempts only; {_CONNECTED_NOTE})"
+            reply += tr(
+                " (it acts on new connection attempts only; connected clients are not affected)"
+            )
         return reply
     result = exchange.actions()[command.name](*command.args)
     if command.name in _HANDSHAKE_FAULTS:
-        return f"ok: {words}; {_handshake_note(exchange, command.name)}"
-    detail = f" ({result} connections)" if isinstance(result, int) else ""
-    return f"ok: {line.strip()}{detail}"
+        return tr(
+            "ok: {command}; {note}", command=words, note=_handshake_note(exchange, command.name)
+        )
+    if isinstance(result, int):
+        return tr("ok: {command} ({count} connections)", command=line.strip(), count=result)
+    return tr("ok: {command}", command=line.strip())
 
 
 def _handshake_note(exchange: ExchangeCore, name: str) -> str:
@@ -146,24 +178,32 @@ def _handshake_note(exchange: ExchangeCore, name: str) -> str:
     faults = exchange.faults
     if name == "refuse":
         if faults.refuse_next == 0:
-            return "no connection attempts are to be refused"
-        effect = f"the next {attempts(faults.refuse_next)} will be refused (HTTP 503)"
+            return tr("no connection attempts are to be refused")
+        effect = tr(
+            "the next {attempts} will be refused (HTTP 503)",
+            attempts=attempts(faults.refuse_next),
+        )
     elif name == "ratelimit":
         if faults.rate_limit_next == 0:
-            return "no connection attempts are to be rate-limited"
-        effect = (
-            f"the next {attempts(faults.rate_limit_next)} will get HTTP 429 "
-            f"(Retry-After {faults.retry_after:g} s)"
+            return tr("no connection attempts are to be rate-limited")
+        effect = tr(
+            "the next {attempts} will get HTTP 429 (Retry-After {after:g} s)",
+            attempts=attempts(faults.rate_limit_next),
+            after=faults.retry_after,
         )
         if faults.refuse_next:
-            effect += f", after the {faults.refuse_next} refusals pending"
+            effect += tr(", after the {count} refusals pending", count=faults.refuse_next)
     else:
         if faults.flaky == 0:
-            return "connection attempts no longer fail at random"
-        effect = f"each connection attempt will fail with probability {faults.flaky:g} (HTTP 503)"
-    connected = exchange.stats.connections_open
-    return (
-        f"{effect}; {_CONNECTED_NOTE} ({connected} connected now) — use drop to make them reconnect"
+            return tr("connection attempts no longer fail at random")
+        effect = tr(
+            "each connection attempt will fail with probability {p:g} (HTTP 503)", p=faults.flaky
+        )
+    return tr(
+        "{effect}; connected clients are not affected ({count} connected now) — use drop to "
+        "make them reconnect",
+        effect=effect,
+        count=exchange.stats.connections_open,
     )
 
 
@@ -172,28 +212,44 @@ def active_faults(exchange: ExchangeCore) -> list[str]:
     now = exchange.now()
     found = exchange.faults.active(now)
     if (refusing := exchange.refusing_for()) > 0:
-        found.append(f"shutdown: every connection attempt refused for {refusing:.1f} s more")
+        found.append(
+            tr("shutdown: every connection attempt refused for {left:.1f} s more", left=refusing)
+        )
     for schedule in exchange.schedules():
-        due = f"{max(0.0, schedule.due - now):.1f} s"
+        due = max(0.0, schedule.due - now)
         if schedule.every is not None:
-            found.append(f"every {schedule.every:g} s: {schedule.command} (next in {due})")
+            found.append(
+                tr(
+                    "every {every:g} s: {command} (next in {due:.1f} s)",
+                    every=schedule.every,
+                    command=schedule.command,
+                    due=due,
+                )
+            )
         else:
-            found.append(f"in {due}: {schedule.command}")
+            found.append(tr("in {due:.1f} s: {command}", due=due, command=schedule.command))
     return found
 
 
 def format_status(exchange: ExchangeCore) -> str:
     stats = exchange.stats
     active = active_faults(exchange)
-    faults = ", ".join(f"{k} {v}" for k, v in stats.faults_injected.items()) or "none"
+    none = tr("none")
+    faults = ", ".join(f"{k} {v}" for k, v in stats.faults_injected.items()) or none
     seqs = ", ".join(f"{k} {v}" for k, v in stats.seq.items())
     return "\n".join(
         [
-            f"connections {stats.connections_open}; handshakes accepted "
-            f"{stats.handshakes_accepted}, refused {stats.handshakes_refused}; frames sent "
-            f"{stats.frames_sent}; bad requests {stats.bad_requests}",
-            "active faults:" + ("".join(f"\n  {a}" for a in active) if active else " none"),
-            f"faults injected: {faults}",
+            tr(
+                "connections {open}; handshakes accepted {accepted}, refused {refused}; frames "
+                "sent {sent}; bad requests {bad}",
+                open=stats.connections_open,
+                accepted=stats.handshakes_accepted,
+                refused=stats.handshakes_refused,
+                sent=stats.frames_sent,
+                bad=stats.bad_requests,
+            ),
+            tr("active faults:") + ("".join(f"\n  {a}" for a in active) if active else " " + none),
+            tr("faults injected: {faults}", faults=faults),
             f"seq: {seqs}",
         ]
     )

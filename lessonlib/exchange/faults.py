@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..i18n import tr
+
 CLOSE_CODES = (1001, 1011, 1012, 1013)
 
 
@@ -128,24 +130,39 @@ class FaultState:
         """The lasting faults in force at ``now``, in the console's words (for ``status``)."""
         found = []
         if self.refuse_next > 0:
-            found.append(f"refuse: the next {attempts(self.refuse_next)} refused (HTTP 503)")
+            found.append(
+                tr(
+                    "refuse: the next {attempts} refused (HTTP 503)",
+                    attempts=attempts(self.refuse_next),
+                )
+            )
         if self.rate_limit_next > 0:
             found.append(
-                f"ratelimit: the next {attempts(self.rate_limit_next)} answered HTTP 429 "
-                f"(Retry-After {self.retry_after:g} s)"
+                tr(
+                    "ratelimit: the next {attempts} answered HTTP 429 (Retry-After {after:g} s)",
+                    attempts=attempts(self.rate_limit_next),
+                    after=self.retry_after,
+                )
             )
         if self.flaky > 0:
-            found.append(f"flaky: each connection attempt fails with probability {self.flaky:g}")
+            found.append(
+                tr("flaky: each connection attempt fails with probability {p:g}", p=self.flaky)
+            )
         if self.latency > 0:
-            found.append(f"latency: every frame delayed {self.latency:g} s")
+            found.append(tr("latency: every frame delayed {delay:g} s", delay=self.latency))
         if stalled := self.stalled(now):
-            found.append(f"stall: silent for {stalled:.1f} s more")
+            found.append(tr("stall: silent for {left:.1f} s more", left=stalled))
         skips = {symbol: left for symbol, left in self.skip_next.items() if left > 0}
         if len(set(skips.values())) == 1 and len(skips) == len(self.skip_next):
-            found.append(f"skip: the next {next(iter(skips.values()))} tickers of each symbol")
+            found.append(
+                tr(
+                    "skip: the next {count} tickers of each symbol",
+                    count=next(iter(skips.values())),
+                )
+            )
         elif skips:
             each = ", ".join(f"{symbol} {left}" for symbol, left in skips.items())
-            found.append(f"skip: the next tickers left out: {each}")
+            found.append(tr("skip: the next tickers left out: {each}", each=each))
         return found
 
     def heal(self) -> None:
@@ -160,7 +177,9 @@ class FaultState:
 
 def attempts(count: int) -> str:
     """``count`` connection attempts, in words: "connection attempt", "3 connection attempts"."""
-    return "connection attempt" if count == 1 else f"{count} connection attempts"
+    if count == 1:
+        return tr("connection attempt")
+    return tr("{count} connection attempts", count=count)
 
 
 def command_words(fault: str, args: tuple[object, ...]) -> str:

@@ -55,3 +55,22 @@ def test_the_drop_button_of_lesson_2_and_the_reconnect_in_the_live_view(
     assert "Connected" in text
     assert re.search(r"resubscribed .*resume=", text)
     notebook.screenshot("lesson_02_after_drop")
+
+
+def test_the_russian_homework_checks_in_russian_on_the_page(page, headless_lab: Lab) -> None:
+    """A student of the Russian edition runs its check and reads Russian, asking nothing."""
+    notebook = Notebook(page, headless_lab, "exercises/ru/01_basic_reconnect.ipynb")
+    solution = page.locator(".jp-CodeCell", has_text="class FeedClient").first
+    solution.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    wrong = (SOLUTIONS / "task1_reference.py").read_text().replace("= 30.0", "= 60.0")
+    page.keyboard.insert_text(wrong)  # a cap of 60 s: one sub-check fails
+    notebook.run_all()
+    notebook.screenshot("homework_01_ru_checked")
+    report = page.locator(".reconnect-lab-report")
+    assert report.get_attribute("lang") == "ru"
+    text = report.inner_text()
+    assert re.search(r"Задание 1: простой реконнект: \d+ / 12 баллов", text), text
+    assert "задержка не больше 30 с" in text and "потолок выше 30 с" in text, text
+    assert "points" not in text and "expected" not in text
+    assert notebook.errors() == []

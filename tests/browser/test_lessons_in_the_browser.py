@@ -32,6 +32,20 @@ def test_a_lesson_runs_all_cells_in_the_browser(page, headless_lab: Lab, lesson:
     assert shot.parent == ARTIFACTS and shot.stat().st_size > 10_000
 
 
+def test_the_russian_lesson_1_runs_all_cells_in_russian(page, headless_lab: Lab) -> None:
+    notebook = Notebook(page, headless_lab, "notebooks/ru/01_simple_retry.ipynb")
+    notebook.run_all()
+    shot = notebook.screenshot("ru_01_simple_retry")
+    images, widgets = LESSONS["01_simple_retry"]
+    assert notebook.errors() == [], f"an error on the page, see {shot}"
+    assert notebook.count(".jp-RenderedImage img") >= images, f"plots missing, see {shot}"
+    assert notebook.count(".jupyter-widgets.widget-container, .jupyter-widgets") >= widgets
+    assert notebook.widgets_as_text() == [], f"a widget shown as text, see {shot}"
+    page_text = page.locator(".jp-Notebook").text_content() or ""  # off-screen cells too
+    for russian in ("Урок 1", "подключились:", "сделано попыток: 1", "начальная (с)"):
+        assert russian in page_text, f"{russian!r} not on the page, see {shot}"
+
+
 def test_the_page_checks_see_an_error_and_a_widget_shown_as_text(page, headless_lab: Lab) -> None:
     """The two detectors above, shown a notebook that fails both ways."""
     cells = [
