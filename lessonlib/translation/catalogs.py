@@ -63,6 +63,7 @@ def update(path: Path, wanted: list[Wanted], *, language: str = "ru") -> Changes
     ids = {w.msgid for w in wanted}
     retired = [e for e in previous.values() if e.msgid not in ids and e.msgstr]
     changes = Changes()
+    reused: set[str] = set()
     for item in wanted:
         entry = polib.POEntry(msgid=item.msgid, msgstr="", occurrences=item.places)
         entry.comment = item.note
@@ -73,8 +74,9 @@ def update(path: Path, wanted: list[Wanted], *, language: str = "ru") -> Changes
             entry.previous_msgid = known.previous_msgid if "fuzzy" in known.flags else None
             entry.tcomment = known.tcomment
         else:
-            match = _closest(item.msgid, retired)
+            match = _closest(item.msgid, [e for e in retired if e.msgid not in reused])
             if match is not None:
+                reused.add(match.msgid)  # its translation lives on in the fuzzy entry
                 entry.msgstr = match.msgstr
                 entry.flags = ["fuzzy"]
                 entry.previous_msgid = match.msgid
@@ -85,6 +87,8 @@ def update(path: Path, wanted: list[Wanted], *, language: str = "ru") -> Changes
             entry.flags.append(TEMPLATE)
         catalog.append(entry)
     for entry in retired:
+        if entry.msgid in reused:
+            continue
         if not entry.obsolete:
             changes.obsolete += 1
         entry.obsolete = True
