@@ -10,12 +10,13 @@ A check must give an answer within seconds whatever the code does. Inside the sa
   imported by name into the student's namespace (``from time import monotonic``);
 * what the code prints is counted and only its first lines kept, so megabytes cost nothing.
 
-The watchdog in the calling thread gives the run a budget of CPU time of the sandbox thread
-(what the code does, not how busy the machine is; a long wall-clock backstop remains for a thread
-stuck outside Python). Past it, the scenario is
-cancelled (enough for code that spins through ``await``); past a second more, an exception is
-raised inside the thread (enough for ``while True: pass``); past that, the thread is left
-behind and the run reported as stuck.
+The run's budget is work, not time: turns of its event loop (see `Budget`), counted inside the
+loop, so that a busy machine slows a check down but never changes its verdict. Past the budget,
+or after too many turns without virtual time moving (code spinning through ``await``), the
+scenario is cancelled from inside the loop. Code that never awaits (``while True: pass``) ends
+no turn at all: the watchdog in the calling thread sees one turn use seconds of the thread's CPU
+time (what no awaiting code comes near) and raises `Stuck` inside the thread; code that will not
+stop even then is left behind and the run reported as stuck.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ class RunResult:
     """How a sandboxed run ended, and what it printed."""
 
     error: BaseException | None = None
-    overtime: bool = False  # the CPU-time budget ran out and the run was cancelled
+    overtime: bool = False  # the budget of loop turns ran out and the scenario was cancelled
     stuck: bool = False  # the code would not yield even to an injected exception
+    stopped_at: float = 0.0  # the virtual time at which the budget ran out (with overtime)
+    turns: int = 0  # turns of the event loop the run took
+    still_turns: int = 0  # the most turns in a row at one virtual instant
     blocking_sleeps: int = 0
     printed: int = 0
     output: str = ""
@@ -189,35 +193,109 @@ def _rebound(namespaces: Iterable[MutableMapping[str, Any]]) -> Iterator[None]:
 _CLOCK_NAMES = ("sleep", "time", "monotonic", "perf_counter")
 
 
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How much work a run may do, counted in turns of its event loop (one turn runs what is
+    ready, then moves virtual time on): the same count on a quiet machine and a busy one."""
+
+    turns: int = 500_000  # turns for the whole scenario (a correct solution: under 20,000)
+    still_turns: int = 20_000  # turns in a row at one virtual instant: a loop that never waits
+    cleanup_turns: int = 100_000  # turns to wind down once stopped
+    stuck_cpu: float = 1.0  # CPU seconds in one turn: code that never awaits (a turn: < 0.01 s)
+    stuck_wall: float = 60.0  # real seconds of one turn outside Python (blocked, using no CPU)
+
+    def __post_init__(self) -> None:
+        for name in ("turns", "still_turns", "cleanup_turns", "stuck_cpu", "stuck_wall"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ValueError(f"Budget.{name} must be positive, got {value!r}")
+
+
+class _OutOfTurns(BaseException):
+    """Raised out of the event loop when stopped code will not wind down within its turns."""
+
+
+class _Meter:
+    """Counts the loop's turns; past the budget it cancels the scenario from inside the loop
+    (so where it happens depends only on the code), past the cleanup turns it ends the loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, budget: Budget) -> None:
+        self.loop = loop
+        self.budget = budget
+        self.turns = 0
+        self.still = 0
+        self.longest_still = 0
+        self._instant: float | None = None
+        self.limit = budget.turns
+        self.stopped_at: float | None = None  # virtual time when the budget ran out
+        self.stop_requested = False  # set by the watchdog (other thread) on stuck code
+        self.main: asyncio.Task[Any] | None = None
+        run_once = loop._run_once  # type: ignore[attr-defined]
+
+        def counted() -> None:
+            self._count()
+            run_once()
+
+        loop._run_once = counted  # type: ignore[attr-defined]
+
+    def _count(self) -> None:
+        self.turns += 1
+        now = self.loop.time()
+        if now == self._instant:
+            self.still += 1
+            self.longest_still = max(self.longest_still, self.still)
+        else:
+            self._instant, self.still = now, 0
+        if self.stopped_at is None:
+            if (
+                self.turns > self.limit
+                or self.still > self.budget.still_turns
+                or self.stop_requested
+            ):
+                self.stop()
+        elif self.turns > self.limit:
+            raise _OutOfTurns
+
+    def stop(self) -> None:
+        """Cancel the scenario now and give it the cleanup turns to finish."""
+        self.stopped_at = self.loop.time()
+        self.allow_cleanup()
+        if self.main is not None:
+            self.main.cancel()
+
+    def allow_cleanup(self) -> None:
+        self.limit = self.turns + self.budget.cleanup_turns
+
+
 def run(
     main: Callable[[], Awaitable[Any]],
     *,
-    real_limit: float = 3.0,
-    wall_limit: float = 120.0,
+    budget: Budget | None = None,
     namespaces: Iterable[MutableMapping[str, Any]] = (),
 ) -> RunResult:
-    """Run ``main()`` on a fresh virtual-time loop in a sandbox thread, within ``real_limit``
-    seconds of the thread's CPU time (``wall_limit`` of real time at most); never hangs.
+    """Run ``main()`` on a fresh virtual-time loop in a sandbox thread within ``budget`` (turns
+    of the loop, not seconds, so that a busy machine cannot change the outcome); never hangs.
     ``namespaces`` are the student's globals, whose names for the clocks are rebound."""
+    budget = budget or Budget()
     sandbox = _Sandbox()
     result = RunResult()
-    main_task: list[asyncio.Task[Any]] = []
 
     # Made here, before the clocks are patched: looptime keeps a real clock for its idle timeout.
     loop = looptime.new_event_loop(start=0.0, idle_timeout=1.0, noop_cycles=1)
     sandbox.loop = loop
+    meter = _Meter(loop, budget)
 
     def target() -> None:
         _local.sandbox = sandbox
         asyncio.set_event_loop(loop)
         try:
-            task = loop.create_task(_as_coroutine(main))
-            main_task.append(task)
-            loop.run_until_complete(task)
+            meter.main = loop.create_task(_as_coroutine(main))
+            loop.run_until_complete(meter.main)
         except BaseException as error:  # everything is reported, nothing escapes the thread
             result.error = error
         finally:
             result.simulated = loop.time()
+            meter.allow_cleanup()
             _close(loop)
             asyncio.set_event_loop(None)
             _local.sandbox = None
@@ -227,42 +305,57 @@ def run(
         started = real_clock()
         thread = threading.Thread(target=target, name="homework-check", daemon=True)
         thread.start()
-        _join_within_cpu(thread, real_limit, started + wall_limit, real_clock)
-        if thread.is_alive():
-            result.overtime = True
-            if main_task:
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(main_task[0].cancel)
-            thread.join(0.5)
-        deadline = real_clock() + 2.0
-        while thread.is_alive() and real_clock() < deadline:
-            _raise_in(thread, Stuck)
-            thread.join(0.2)
-        result.stuck = thread.is_alive()
+        result.stuck = not _watch(thread, meter, budget, real_clock)
         result.real = real_clock() - started
+    result.overtime = meter.stopped_at is not None
+    result.stopped_at = meter.stopped_at or 0.0
+    result.turns = meter.turns
+    result.still_turns = meter.longest_still
     result.blocking_sleeps = sandbox.blocking_sleeps
     result.printed = sandbox.printed
     result.output = sandbox.output.getvalue()
     return result
 
 
-def _join_within_cpu(
-    thread: threading.Thread, cpu_limit: float, deadline: float, clock: Callable[[], float]
-) -> None:
-    """Wait for ``thread`` until it has used ``cpu_limit`` seconds of CPU (or the wall-clock
-    ``deadline`` passes): a busy machine slows the thread down but does not use up its budget."""
+def _watch(
+    thread: threading.Thread, meter: _Meter, budget: Budget, clock: Callable[[], float]
+) -> bool:
+    """Wait for ``thread`` to end; while one turn of its loop never ends (``stuck_cpu`` of its
+    CPU time, or ``stuck_wall`` of real time outside Python), raise `Stuck` inside it. False
+    when it still would not end after a few tries. No turn of code that awaits comes near."""
+    cpu = _cpu_clock(thread, clock)
+    tries = 0
+    while True:
+        turns, cpu_since, wall_since = meter.turns, cpu(), clock()
+        while thread.is_alive() and meter.turns == turns:
+            thread.join(0.05)
+            if cpu() - cpu_since >= budget.stuck_cpu or clock() - wall_since >= budget.stuck_wall:
+                break
+        if not thread.is_alive():
+            return True
+        if meter.turns != turns:
+            continue
+        if tries == 4:
+            return False
+        tries += 1
+        meter.stop_requested = True
+        _raise_in(thread, Stuck)
+
+
+def _cpu_clock(thread: threading.Thread, clock: Callable[[], float]) -> Callable[[], float]:
+    """The CPU time ``thread`` has used (its own clock, where the system has one)."""
     try:
-        cpu_clock = time.pthread_getcpuclockid(thread.ident or 0)
-    except (AttributeError, OSError):  # no per-thread CPU clock here: real time, as before
-        thread.join(cpu_limit)
-        return
-    while thread.is_alive() and clock() < deadline:
-        try:
-            if time.clock_gettime(cpu_clock) >= cpu_limit:
-                return
-        except OSError:  # the thread ended between the two looks
-            return
-        thread.join(0.02)
+        clock_id = time.pthread_getcpuclockid(thread.ident or 0)
+    except (AttributeError, OSError):  # no per-thread CPU clock here: real time stands in
+        return clock
+    last = [0.0]
+
+    def used() -> float:
+        with contextlib.suppress(OSError):  # the thread ended between two looks
+            last[0] = time.clock_gettime(clock_id)
+        return last[0]
+
+    return used
 
 
 async def _as_coroutine(main: Callable[[], Awaitable[Any]]) -> Any:

@@ -11,6 +11,7 @@ several minutes.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from collections.abc import Mapping
@@ -79,6 +80,9 @@ def expected_alerts(seen: Observed, recovery: float) -> list[tuple[float, str]]:
     return alerts
 
 
+STEP = 10.0  # simulated seconds of monitor calls in one turn of the check's loop
+
+
 def _script(seed: int) -> Observed:
     rng = random.Random(seed)
     k = rng.uniform(0.9, 1.1)  # scaling every time keeps every percentage
@@ -122,10 +126,12 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
         )
         samples = {float(t) for t in range(300, int(END) + 1, 300)}
         samples |= {round(a + 5.0) for spans in seen.outages.values() for a, _ in spans}
+        loop = asyncio.get_running_loop()
         second = 1.0
         for at, name, up in [*changes, (END + 1.0, "", False)]:
             while second < at and second <= END:
                 now = second
+                await _at(loop, second)
                 _call(seen, f"check({origin + second:g})", monitor.check, origin + second)
                 if second in samples:
                     for exchange in NAMES:
@@ -138,13 +144,23 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             if name:
                 now = at
                 moment = origin + at
+                await _at(loop, at)
                 _call(
                     seen, f"record({name!r}, {up}, {moment:.1f})", monitor.record, name, up, moment
                 )
         now = END
+        await _at(loop, END)
         seen.summary = _call(seen, "summary", monitor.summary, origin + END)
 
     return main, seen
+
+
+async def _at(loop: asyncio.AbstractEventLoop, second: float) -> None:
+    """Let virtual time catch up with the scenario's ``second`` every `STEP` seconds, so that
+    the monitor's calls are spread over turns of the check's loop, the unit its budget and
+    watchdog count in (see `sandbox.Budget`), a few calls to a turn."""
+    if second - loop.time() >= STEP:
+        await asyncio.sleep(second - loop.time())
 
 
 def _call(seen: Observed, what: str, method: Any, *args: Any) -> Any:

@@ -68,7 +68,7 @@ def test_code_that_never_awaits_is_stopped_and_named() -> None:
 
 def test_code_that_spins_through_await_is_stopped_and_named() -> None:
     report = grade("task1", client("while True:\n    await asyncio.sleep(0)"))
-    assert "ran out of CPU time" in failures(report)
+    assert "kept the event loop busy" in failures(report)
 
 
 def test_time_sleep_is_caught_without_blocking() -> None:
