@@ -95,7 +95,7 @@ while True:
         pass
 """
     report = grade("task1", client(body))
-    assert report.real_seconds < 8.0
+    assert "stopped your code" not in failures(report)  # waited for in virtual time, then left
     assert "did not stop when cancelled" in failures(report)
 
 
