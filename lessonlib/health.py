@@ -32,7 +32,8 @@ class HealthReport:
     source: str
     connected: bool
     observed: float
-    uptime: float  # over the whole observation
+    uptime: float  # seconds connected since watching began
+    overall: float  # reliability since watching began: uptime / observed
     reliability: float | None  # uptime over the window; None until the window has data
     attempts: int
     success_rate: float | None
@@ -241,7 +242,7 @@ class HealthMonitor:
                 "reliability": round(reliability, 6),
                 "message": f"{name}: reliability {reliability:.1%} "
                 + ("below" if raised else "back at or above")
-                + f" {bound:.0%} over the last {self.window:g} s",
+                + f" {bound:.0%} over the last {window(self.window)}",
             },
         )
         if self.events is not None:
@@ -268,7 +269,8 @@ class HealthMonitor:
             source=name,
             connected=source.up,
             observed=observed,
-            uptime=source.up_time(now) / observed if observed > 0 else 0.0,
+            uptime=source.up_time(now),
+            overall=source.up_time(now) / observed if observed > 0 else 0.0,
             reliability=up / window_observed if window_observed > 0 else None,
             attempts=source.attempts,
             success_rate=source.successes / attempts_done if attempts_done else None,
@@ -291,15 +293,16 @@ class HealthMonitor:
             return "-" if value is None else f"{value:.1%}"
 
         def secs(value: float | None) -> str:
-            return "-" if value is None else f"{value:.1f} s"
+            return "-" if value is None else duration(value)
 
         return Table(
             [
                 {
                     "exchange": r.source,
                     "up": "yes" if r.connected else "no",
-                    "uptime": pct(r.uptime),
-                    f"reliability ({self.window:g} s)": pct(r.reliability),
+                    "uptime": secs(r.uptime),
+                    "reliability": pct(r.overall),
+                    f"reliability, last {window(self.window)}": pct(r.reliability),
                     "connect success": pct(r.success_rate),
                     "reconnects": r.reconnects,
                     "MTBF": secs(r.mtbf),
@@ -312,3 +315,21 @@ class HealthMonitor:
             ],
             highlight=[i for i, r in enumerate(reports) if r.alerting],
         )
+
+
+def duration(seconds: float) -> str:
+    """Seconds as a person reads them: "5.1 s", "18.4 min", "7.99 h"."""
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.2f} h"
+
+
+def window(seconds: float) -> str:
+    """A window's length as a person names it: "3 s", "15 min", "1 h"."""
+    if seconds < 120:
+        return f"{seconds:g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:g} min"
+    return f"{seconds / 3600:g} h"

@@ -30,7 +30,8 @@ def test_uptime_reliability_mtbf_and_mttr_on_a_scripted_timeline() -> None:
     )
     assert monitor.report("x", now=250.0).reliability == pytest.approx(70 / 100)  # 150-250
     report = monitor.report("x", now=300.0)
-    assert report.uptime == pytest.approx(260 / 300)
+    assert report.uptime == pytest.approx(260.0)  # seconds connected
+    assert report.overall == pytest.approx(260 / 300)
     assert report.reliability == pytest.approx(1.0)  # up throughout 200-300
     assert report.reconnects == 2
     assert report.mtbf == pytest.approx(260 / 2)  # 260 s up, two losses so far

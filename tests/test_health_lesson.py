@@ -26,7 +26,7 @@ def test_the_trading_day_alerts_on_the_troubled_exchange_only_and_draws_its_dash
     reports = {r.source: r for r in monitor.reports()}
     assert reports["choppy"].reconnects > reports["troubled"].reconnects / 2
     assert reports["troubled"].mttr > 10 * reports["choppy"].mttr  # slow to recover
-    assert reports["steady"].uptime > 0.999
+    assert reports["steady"].overall > 0.999
     history = monitor.history("troubled")  # bounded, and still the whole day
     assert len(history) <= 2000 and history[0][0] < 600 and history[-1][0] > 7.9 * 3600
     figure = plots.health_dashboard(monitor, log, time_unit=3600)

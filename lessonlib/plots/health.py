@@ -3,15 +3,17 @@ over time, for a notebook run headless and for printing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Iterable, Sequence
 
 from matplotlib.axes import Axes
 
 from ..events import Event, Kind
-from ..health import HealthMonitor
+from ..health import HealthMonitor, window
 from .figure import LessonFigure as Figure
 
 ALERT, OK, THRESHOLD = "#d62728", "#2ca02c", "#7f7f7f"
+FONT = 10  # the table's points: readable at the figure's width
 
 
 def health_dashboard(
@@ -23,19 +25,23 @@ def health_dashboard(
     time_unit: float = 1.0,
     time_label: str = "time (s)",
     show_table: bool = True,
+    leave_out: Sequence[str] = (),
 ) -> Figure:
-    """A table of every source's health (alerting rows in red), and one small plot per
-    source of its reliability over the monitor's window, with the threshold and the alerts.
+    """A table of every source's health (alerting rows in red; ``leave_out`` names columns
+    not to show), and one small plot per source of its reliability over the monitor's window,
+    with the alert threshold, the recovery level and the spells an alert was raised.
     ``time_unit`` rescales the time axis (3600 with "time (h)" for a trading day); a live
     dashboard that shows the table as HTML leaves it out with ``show_table=False``."""
     names = monitor.sources
     alerts = [e for e in alerts if e.kind is Kind.ALERT]
     rows = monitor.table(now).rows if show_table else []
-    head = [0.5 + 0.3 * len(names)] if show_table else []
-    fig = Figure(figsize=(11, (1.2 + 0.35 * len(names) if show_table else 0.4) + 1.6 * len(names)))
+    rows = [{k: v for k, v in row.items() if k not in leave_out} for row in rows]
+    head = [0.9 + 0.4 * len(names)] if show_table else []
+    fig = Figure(figsize=(11, (sum(head) if show_table else 0.6) + 1.7 * len(names)))
     grid = fig.add_gridspec(len(head) + len(names), 1, height_ratios=head + [1.6] * len(names))
     if show_table:
         _table(fig.add_subplot(grid[0]), rows, title)
+    span = window(monitor.window)
     first_ax = None
     for index, name in enumerate(names):
         ax = fig.add_subplot(grid[len(head) + index], sharex=first_ax)
@@ -44,22 +50,40 @@ def health_dashboard(
         if history:
             times = [t / time_unit for t, _ in history]
             values = [100 * r for _, r in history]
-            ax.plot(times, values, color=OK, lw=1.2)
-            ax.fill_between(times, values, 100, color=ALERT, alpha=0.08)
-        ax.axhline(100 * monitor.threshold, color=THRESHOLD, ls="--", lw=1)
-        raised = None
+            ax.plot(times, values, color=OK, lw=1.4, label=f"reliability over the last {span}")
+        ax.axhline(
+            100 * monitor.threshold,
+            color=THRESHOLD,
+            ls="--",
+            lw=1,
+            label=f"alert below {monitor.threshold:.0%}",
+        )
+        ax.axhline(
+            100 * monitor.recover_at,
+            color=THRESHOLD,
+            ls=":",
+            lw=1,
+            label=f"alert clears at {monitor.recover_at:.0%}",
+        )
+        spells, raised = [], None
         for event in (e for e in alerts if e.source == name):
             if event["raised"]:
                 raised = event.time
             elif raised is not None:
-                ax.axvspan(raised / time_unit, event.time / time_unit, color=ALERT, alpha=0.15)
+                spells.append((raised, event.time))
                 raised = None
         if raised is not None and history:
-            ax.axvspan(raised / time_unit, history[-1][0] / time_unit, color=ALERT, alpha=0.15)
+            spells.append((raised, history[-1][0]))
+        for left, right in spells:
+            ax.axvspan(left / time_unit, right / time_unit, color=ALERT, alpha=0.15, lw=0)
+        ax.axvspan(0, 0, color=ALERT, alpha=0.15, lw=0, label="alert raised")  # legend only
         low = min([100 * monitor.threshold - 5] + [100 * r for _, r in history])
         ax.set_ylim(max(0, low), 100.5)
-        ax.set_ylabel(f"{name}\nreliability %", fontsize=8)
+        ax.set_ylabel("reliability %", fontsize=8)
+        ax.set_title(name, loc="left", fontsize=9, pad=2)
     if first_ax is not None:
+        handles, labels = first_ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
         fig.axes[-1].set_xlabel(time_label)
     return fig
 
@@ -69,15 +93,17 @@ def _table(ax: Axes, rows: list[dict[str, object]], title: str) -> None:
     columns = list(rows[0]) if rows else []
     table = ax.table(
         cellText=[[str(row[c]) for c in columns] for row in rows],
-        colLabels=columns,
+        colLabels=[textwrap.fill(c, 12) for c in columns],
         loc="center",
         cellLoc="center",
     )
     table.auto_set_font_size(False)
-    table.set_fontsize(7.5)
-    table.scale(1, 1.25)
+    table.set_fontsize(FONT)
+    table.scale(1, 1.6)
+    for column in range(len(columns)):
+        table[0, column].set_height(table[0, column].get_height() * 1.6)
     for index, row in enumerate(rows, start=1):
-        colour = "#fde2e1" if row["alert"] else "white"
+        colour = "#fde2e1" if row.get("alert") else "white"
         for column in range(len(columns)):
             table[index, column].set_facecolor(colour)
     ax.set_title(title, loc="left")
