@@ -105,8 +105,37 @@ def test_a_restarted_exchange_is_a_new_stream_and_every_book_is_rebuilt() -> Non
     assert any(e.kind is Kind.STREAM for e in list(events))
 
 
-def random_fault(exchange: PracticeExchange, rng: random.Random) -> None:
-    choice = rng.choice(["drop", "close", "skip", "skip", "garbage", "stall", "latency", "refuse"])
+FAULTS = ["drop", "close", "skip", "skip", "garbage", "stall", "latency", "refuse"]
+
+
+def gaps_found(events: EventLog, client: BookClient) -> int:
+    return sum(1 for e in list(events) if e.kind is Kind.BOOK_GAP and e.source == client.name)
+
+
+async def skip_on_live_books(
+    exchange: PracticeExchange,
+    made: list[BookClient],
+    events: EventLog,
+    count: int,
+    since: dict[str, int],
+) -> None:
+    """A skip that lands outside every rebuild, and the next fault only after every client
+    found the gap it made in each of its books. It waits until every book is live with a
+    change made after the last fault (``since``: the exchange's update ids then), so each
+    client is on a connection that fault did not end."""
+    await until(
+        lambda: all(
+            sync.live and sync.book.last is not None and sync.book.last > since[symbol]
+            for c in made
+            for symbol, sync in c.books.items()
+        )
+    )
+    before = {c.name: gaps_found(events, c) for c in made}
+    exchange.skip(count)
+    await until(lambda: all(gaps_found(events, c) >= before[c.name] + len(SYMBOLS) for c in made))
+
+
+def random_fault(exchange: PracticeExchange, rng: random.Random, choice: str) -> None:
     match choice:
         case "drop":
             exchange.drop()
@@ -125,17 +154,25 @@ def random_fault(exchange: PracticeExchange, rng: random.Random) -> None:
 
 
 def test_after_a_hundred_random_faults_every_book_equals_the_exchanges() -> None:
-    async def scenario() -> tuple[EventLog, list[BookClient], list[tuple[int, int]], int]:
+    async def scenario() -> tuple[EventLog, list[BookClient], list[tuple[int, int]], int, int]:
         rng = random.Random(20261204)
+        live_skips = 0
         events = EventLog()
         async with PracticeExchange(
-            port=0, tick_rate=20, heartbeat_interval=0.05, symbols=list(SYMBOLS), events=events
+            port=0, tick_rate=20, heartbeat_interval=1.0, symbols=list(SYMBOLS), events=events
         ) as exchange:
             async with clients(exchange, 2, events) as made:
                 await until(lambda: all(in_step(c, exchange) for c in made))
+                since = {symbol: book.update_id for symbol, book in exchange.books.items()}
                 for _ in range(100):
                     await asyncio.sleep(rng.uniform(0.01, 0.04))
-                    random_fault(exchange, rng)
+                    choice = rng.choice(FAULTS)
+                    if choice == "skip" and rng.random() < 0.5:  # half the skips on live books
+                        await skip_on_live_books(exchange, made, events, rng.randint(1, 4), since)
+                        live_skips += 1
+                    else:
+                        random_fault(exchange, rng, choice)
+                    since = {symbol: book.update_id for symbol, book in exchange.books.items()}
                 exchange.heal()
                 exchange.latency(0)
                 await until(lambda: all(in_step(c, exchange) for c in made))
@@ -147,10 +184,12 @@ def test_after_a_hundred_random_faults_every_book_equals_the_exchanges() -> None
                 await until(lambda: all(c.malformed >= 2 and not c.live for c in made))
                 await until(lambda: all(in_step(c, exchange) for c in made))
                 pairs = [pair for c in made for pair in checksums(c, exchange)]
-                return events, made, pairs, sum(exchange.stats.faults_injected.values())
+                faults = sum(exchange.stats.faults_injected.values())
+                return events, made, pairs, faults, live_skips
 
-    events, made, pairs, faults = asyncio.run(scenario())
+    events, made, pairs, faults, live_skips = asyncio.run(scenario())
     assert faults >= 100
+    assert live_skips >= 5  # the seed's choices, not the machine's timing, set how many
     assert all(mine == theirs for mine, theirs in pairs), pairs
     for client in made:
         mine = [e for e in list(events) if e.source == client.name]
@@ -163,10 +202,12 @@ def test_after_a_hundred_random_faults_every_book_equals_the_exchanges() -> None
         new_connection = reasons["subscribed"] + reasons["reconnect"] + reasons["stream"]
         assert new_connection == connected * len(SYMBOLS)
         assert connected > 2  # the faults did break connections
-        assert gaps >= len(SYMBOLS) + 1  # the skip on every book, then the cut-short update
+        # Every skip on live books was found in every book (each waited for), then the last
+        # skip on every book and the cut-short update.
+        assert gaps >= (live_skips + 1) * len(SYMBOLS) + 1
         print(
-            f"\nbook chaos {client.name}: {faults} faults, {connected} connections, "
-            f"{gaps} gaps found, {mismatches} checksum mismatches, "
+            f"\nbook chaos {client.name}: {faults} faults ({live_skips} skips on live books), "
+            f"{connected} connections, {gaps} gaps found, {mismatches} checksum mismatches, "
             f"{sum(s.rebuilds for s in client.books.values())} rebuilds, "
             f"{client.malformed} malformed frames; checksums equal the exchange's"
         )
