@@ -7,6 +7,7 @@ exactly, and must notice every change they did not get.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -72,26 +73,22 @@ def test_a_dropped_update_is_detected_at_the_next_one(
         local.apply(update.first, update.last, update.bids, update.asks)
 
 
-def exchange_path_from(
-    exchange: SymbolBook, start: float, steps: list[float]
-) -> tuple[SymbolBook, list[BookUpdate]]:
-    mid, updates = start, []
+def exchange_moves(exchange: SymbolBook, start: float, steps: list[float]) -> Iterator[BookUpdate]:
+    """The exchange's book following the mid price ``start`` moved by each step in turn: the
+    `book_update` of every step that changed something, as the exchange would send it."""
+    mid = start
     for step in steps:
         mid *= 1 + step
         changes = exchange.move(mid)
         if changes.first <= changes.last:
-            updates.append(
-                BookUpdate(
-                    "X",
-                    changes.first,
-                    changes.last,
-                    tuple(changes.bids),
-                    tuple(changes.asks),
-                    exchange.checksum(),
-                    0.0,
-                )
-            )
-    return exchange, updates
+            bids, asks = tuple(changes.bids), tuple(changes.asks)
+            yield BookUpdate("X", changes.first, changes.last, bids, asks, exchange.checksum(), 0.0)
+
+
+def exchange_path_from(
+    exchange: SymbolBook, start: float, steps: list[float]
+) -> tuple[SymbolBook, list[BookUpdate]]:
+    return exchange, list(exchange_moves(exchange, start, steps))
 
 
 @given(starts, moves, st.integers(0, 2**16), st.data())
@@ -103,23 +100,10 @@ def test_the_procedure_builds_the_exchanges_book_wherever_the_snapshot_falls(
     exchange = SymbolBook(start, random.Random(seed))
     events: list[tuple[Kind, dict]] = []
     sync = BookSync("X", lambda kind, details: events.append((kind, details)))
-    mid, updates, snapshots = start, [], []
-    for step in steps:
-        mid *= 1 + step
-        changes = exchange.move(mid)
-        if changes.first <= changes.last:
-            updates.append(
-                BookUpdate(
-                    "X",
-                    changes.first,
-                    changes.last,
-                    tuple(changes.bids),
-                    tuple(changes.asks),
-                    exchange.checksum(),
-                    0.0,
-                )
-            )
-            snapshots.append(snapshot_of(exchange))
+    updates, snapshots = [], []
+    for update in exchange_moves(exchange, start, steps):
+        updates.append(update)
+        snapshots.append(snapshot_of(exchange))  # the book as of this update
     if not updates:
         return
     taken = data.draw(st.integers(0, len(updates) - 1))

@@ -2,7 +2,8 @@
 
 Pure and synchronous. `load` replaces the book with a snapshot; `apply` applies one
 ``book_update`` after checking that it continues the book (``first`` is the previous
-``last + 1``), raising `BookGap` otherwise, and leaves the book untouched when it raises.
+``last + 1``, or for the first update after a snapshot, that it straddles it), raising
+`BookGap` otherwise, and leaves the book untouched when it raises.
 Levels keep the strings as they were sent, so the checksum is computed from exactly them.
 
 Each side is a `SortedDict` by a key parsed from the price string, so the best levels (and
@@ -63,26 +64,21 @@ class LocalBook:
         last: int,
         bids: Iterable[Sequence[str]],
         asks: Iterable[Sequence[str]],
+        *,
+        straddling: bool = False,
     ) -> None:
-        """Apply changes ``first``..``last``; `BookGap` if ``first`` is not ``self.last + 1``."""
-        if self.last is None or first != self.last + 1:
-            self._gap(first, last)
+        """Apply changes ``first``..``last``, which must continue the book (``first`` is
+        ``self.last + 1``) or, ``straddling`` (the first update after a snapshot), cover
+        ``self.last + 1``; else `BookGap`, with the book left as it was."""
+        if self.last is None:
+            fits = False
+        elif straddling:
+            fits = first <= self.last + 1 <= last
+        else:
+            fits = first == self.last + 1
+        if not fits:
+            raise BookGap(-1 if self.last is None else self.last + 1, first, last)
         self._change(last, bids, asks)
-
-    def apply_straddling(
-        self,
-        first: int,
-        last: int,
-        bids: Iterable[Sequence[str]],
-        asks: Iterable[Sequence[str]],
-    ) -> None:
-        """Apply the first update after a snapshot: it must cover ``self.last + 1``."""
-        if self.last is None or not first <= self.last + 1 <= last:
-            self._gap(first, last)
-        self._change(last, bids, asks)
-
-    def _gap(self, first: int, last: int) -> None:
-        raise BookGap(-1 if self.last is None else self.last + 1, first, last)
 
     def _change(
         self, last: int, bids: Iterable[Sequence[str]], asks: Iterable[Sequence[str]]

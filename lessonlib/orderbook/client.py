@@ -10,7 +10,6 @@ is an event on the stream; malformed frames are counted and reported, never rais
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import Sequence
 
@@ -28,6 +27,7 @@ from ..protocol.messages import (
     parse_server_frame,
 )
 from ..protocol.requests import BOOK, BookSnapshotRequest, Subscribe, encode_request
+from ..tasks import cancelled
 from .sync import BookSync, Reason
 
 SILENT_INTERVALS = 3  # heartbeat intervals without a frame before a connection counts as dead
@@ -90,10 +90,7 @@ class BookClient:
     async def close(self) -> None:
         """Stop the background run and wait until its connection is shut."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancelled(task)
 
     async def run(self) -> None:
         """Connect, build the books and keep them, reconnecting, until cancelled."""

@@ -105,10 +105,9 @@ class BookSync:
         self._emit(Kind.BOOK_SNAPSHOT, details)
         for index, update in enumerate(fresh):
             try:
-                if index == 0:
-                    self.book.apply_straddling(update.first, update.last, update.bids, update.asks)
-                else:
-                    self.book.apply(update.first, update.last, update.bids, update.asks)
+                self.book.apply(
+                    update.first, update.last, update.bids, update.asks, straddling=index == 0
+                )
             except BookGap as gap:
                 self._gap(gap)
                 return
