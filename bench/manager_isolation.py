@@ -13,24 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 import statistics
 
-from lessonlib.backoff import BackoffPolicy
-from lessonlib.breaker import CircuitBreaker
 from lessonlib.events import EventLog, Kind
 from lessonlib.exchange import PracticeExchange
-from lessonlib.manager import MultiExchangeManager
+from lessonlib.scenarios import closed_port, hammering_manager
 
 RUNS = 4  # of each kind, alternating
 SECONDS = 1.0
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def run(with_dead: bool) -> tuple[int, float, int]:
@@ -40,18 +30,10 @@ async def run(with_dead: bool) -> tuple[int, float, int]:
         PracticeExchange(port=0, tick_rate=100, seed=7, venue_seed=2) as b,
     ):
         events = EventLog()
-        manager = MultiExchangeManager(stale_after=30.0, events=events)
         urls = {"a": a.url, "b": b.url}
         if with_dead:
             urls["dead"] = f"ws://127.0.0.1:{closed_port()}/"
-        for name, url in urls.items():
-            manager.add(
-                name,
-                url,
-                symbols=["BTC/USDT", "ETH/USDT"],
-                policy=BackoffPolicy(initial_delay=0.005, max_delay=0.01, max_retries=None),
-                breaker=CircuitBreaker(failure_threshold=10**6),  # never stops trying
-            )
+        manager = hammering_manager(urls, events)
         async with manager:
             async with asyncio.timeout(30):
                 for name in ("a", "b"):

@@ -1,17 +1,21 @@
-"""Small scripted scenarios the lessons run in virtual time and then draw."""
+"""Small scripted scenarios the lessons run in virtual time and then draw, and the setups that
+a test and a benchmark share."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import random
+import socket
+from collections.abc import Mapping
 
 from .backoff import BackoffPolicy
 from .breaker import CircuitBreaker, CircuitOpenError
-from .events import Emitter, EventBus, EventLog, Kind
+from .events import Emitter, EventBus, EventLog, EventSink, Kind
 from .exchange import InMemoryExchange, run_command
 from .feed import FeedStats, PriceFeedClient
 from .health import HealthMonitor
+from .manager import MultiExchangeManager
 from .retry import RetryError, connect_with_retry
 
 
@@ -217,3 +221,26 @@ async def _drained(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released): connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def hammering_manager(urls: Mapping[str, str], events: EventSink) -> MultiExchangeManager:
+    """A manager over ``urls`` (name to address) whose clients retry every 5-10 ms behind a
+    breaker that never opens: a dead address among them is hammered all along, the load the
+    isolation test and bench/manager_isolation.py put beside healthy exchanges."""
+    manager = MultiExchangeManager(stale_after=30.0, events=events)
+    for name, url in urls.items():
+        manager.add(
+            name,
+            url,
+            symbols=["BTC/USDT", "ETH/USDT"],
+            policy=BackoffPolicy(initial_delay=0.005, max_delay=0.01, max_retries=None),
+            breaker=CircuitBreaker(failure_threshold=10**6),  # never stops trying
+        )
+    return manager

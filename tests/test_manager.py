@@ -4,7 +4,6 @@ and the feed client's breaker, which keeps it from even trying while open."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +15,7 @@ from lessonlib.events import EventLog, Kind
 from lessonlib.exchange import InMemoryExchange, PracticeExchange
 from lessonlib.feed import PriceFeedClient
 from lessonlib.manager import MultiExchangeManager
+from lessonlib.scenarios import closed_port, hammering_manager
 
 POLICY = BackoffPolicy(initial_delay=0.5, max_delay=5.0, max_retries=None, healthy_after=2.0)
 
@@ -139,13 +139,6 @@ def test_best_bid_and_best_ask_are_the_extremes_across_exchanges() -> None:
     assert len(set(bids)) == 3  # three venues, three slightly different prices
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on: every connection to it is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 GUARD = 30.0  # seconds: fires only when something is really wrong, never a wait for an event
 
 
@@ -169,16 +162,8 @@ def test_a_dead_exchange_retried_all_along_leaves_the_healthy_ones_untouched() -
             PracticeExchange(port=0, tick_rate=100, seed=7, venue_seed=2) as b,
         ):
             events = EventLog()
-            manager = MultiExchangeManager(stale_after=GUARD, events=events)
             urls = {"a": a.url, "b": b.url, "dead": f"ws://127.0.0.1:{closed_port()}/"}
-            for name, url in urls.items():
-                manager.add(
-                    name,
-                    url,
-                    symbols=["BTC/USDT", "ETH/USDT"],
-                    policy=BackoffPolicy(initial_delay=0.005, max_delay=0.01, max_retries=None),
-                    breaker=CircuitBreaker(failure_threshold=10**6),  # never stops trying
-                )
+            manager = hammering_manager(urls, events)
 
             def count(kind: Kind, source: str) -> int:
                 return len(events.where(kind, source=source))
