@@ -8,6 +8,16 @@ FORGED_REPORT = """\
 {"task": "task1", "title": "Task 1", "points": 12, "max_points": 12, "checks": [],
   "notes": [], "seed": 0, "text": "12 / 12"}"""
 
+# A client that does nothing: what the tricks below graft their trick onto.
+IDLE_CLIENT = """
+class FeedClient:
+    def __init__(self, connect, symbol, on_price, log_state):
+        pass
+
+    async def run(self):
+        pass
+"""
+
 TRICKS: dict[str, str] = {
     # the judge's classes and functions rewritten in sys.modules while the check runs them
     "rewrites_the_judge": """
@@ -70,14 +80,8 @@ import time
 
 time.monotonic = lambda: 0.0
 builtins.print = lambda *args, **kwargs: None
-
-class FeedClient:
-    def __init__(self, connect, symbol, on_price, log_state):
-        pass
-
-    async def run(self):
-        pass
-""",
+"""
+    + IDLE_CLIENT,
     # a forged result, then the kernel killed before anything could follow it
     "exits_after_a_forged_result": """
 import os
@@ -102,14 +106,8 @@ async def no_wait(*args, **kwargs):
 asyncio.sleep = no_wait
 asyncio.wait_for = no_wait
 builtins.print = lambda *args, **kwargs: None
-
-class FeedClient:
-    def __init__(self, connect, symbol, on_price, log_state):
-        pass
-
-    async def run(self):
-        pass
-""",
+"""
+    + IDLE_CLIENT,
     # the package's own files, the grader's output and a classmate's notebook written to
     "writes_what_the_grader_reads": """
 import pathlib
