@@ -22,9 +22,6 @@ from .submissions import Submission
 from .verdict import Verdict, judge
 
 WORKER = [sys.executable, "-m", "lessonlib.grade.worker"]
-GRADING_CELL = """\
-from lessonlib.homework.grading import record as _reconnect_lab_record
-_reconnect_lab_record({task!r}, {seed!r}, {token!r}, get_ipython().user_ns)"""
 
 
 def scenario_seed(seed: int, task: str) -> int:
@@ -52,7 +49,8 @@ def grade_one(
         "notebook": text,
         "task": task,
         "cell_timeout": options.cell_timeout,
-        "grading_cell": GRADING_CELL.format(task=task, seed=chosen, token=token),
+        "seed": chosen,
+        "token": token,
         "hide": hidden([*map(Path, options.submissions), options.out.parent, options.feedback]),
     }
     prefix, _ = wrapper()

@@ -1,5 +1,7 @@
 """The grade, decided in the grader's process: the record a kernel showed is checked for the
-signs of tampering, then judged by the grader's own copy of the checks."""
+signs of tampering, then judged by the grader's own copy of the checks. For a task whose
+scenario the worker held (`lessonlib.homework.far_scenario`), what is judged is the worker's
+own record of it, and the kernel's shows only that the grading cell ran and what its audit saw."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..homework import checks
+from ..homework.far_scenario import HELD
 from ..homework.plain import BadRecord
 from ..homework.report import Report
 
@@ -54,11 +57,17 @@ def judge(ran: dict[str, Any], task: str, seed: int, token: str) -> Verdict:
     signs += [str(s) for s in data.get("tampering") or []]
     if signs:
         return _tampered(task, seed, signs)
+    held = task in HELD
+    observation = ran.get("held") if held else data.get("observation")
+    if held and not isinstance(observation, dict):
+        return Verdict("no result: the grading cell never played the grader's scenario")
+    if held and "failure" in observation:
+        return Verdict(f"grading failed: {observation['failure']}"[:300])
     try:
-        report = checks.conclude(task, seed, data.get("observation") or {})
+        report = checks.conclude(task, seed, observation or {})
     except (BadRecord, KeyError, TypeError, ValueError, AttributeError) as error:
         return _tampered(task, seed, [f"the record is not what the check writes ({error})"])
-    mismatch = _against_script(task, seed, data["observation"])
+    mismatch = [] if held else _against_script(task, seed, observation or {})
     if mismatch:
         return _tampered(task, seed, mismatch)
     return Verdict("graded", report.to_dict() | {"text": str(report)})

@@ -4,8 +4,9 @@ JSON object; the grader kills the process (and everything in its namespace) if i
 
 The student's cells run in a fresh kernel on a private copy of the notebook, errors allowed and
 a cell that runs too long interrupted, so that whatever can be graded is. The "try it live"
-cells are skipped (they spend seconds of real time on sockets), unless a student wrote
-definitions into one. Then the grader's cell runs the task's scenario and shows its record,
+cells are skipped (they spend seconds of real time on sockets), and so are the notebook's own
+``check(...)`` cells (feedback, whose scenario the grading cell runs anyway), unless a student
+wrote definitions into one. Then the grader's cell runs the task's scenario and shows its record,
 which this process passes on untouched: the grader judges it.
 """
 
@@ -17,13 +18,22 @@ import re
 import sys
 from typing import Any
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+# jsonschema's optional IRI format builds a grammar when imported (about 2 s of every worker's
+# start); nbformat never validates that format, so the worker goes without it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
-from ..headless import VARIABLE as HEADLESS
-from ..homework.grading import MIME
-from .isolation import enter, private_env
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
+
+from ..headless import VARIABLE as HEADLESS  # noqa: E402
+from ..homework.grading import MIME  # noqa: E402
+from .held import Held  # noqa: E402
+from .isolation import enter, private_env  # noqa: E402
+
+GRADING_CELL = """\
+from lessonlib.homework.grading import record as _reconnect_lab_record
+_reconnect_lab_record({task!r}, {seed!r}, {token!r}, get_ipython().user_ns, link={link!r})"""
 
 
 def grade(job: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +49,13 @@ def grade(job: dict[str, Any]) -> dict[str, Any]:
     copy.write_text(job["notebook"], encoding="utf-8")
     cell_timeout = float(job["cell_timeout"])
     cells = [c for c in notebook.cells if not _skipped(c)]
-    grading = nbformat.v4.new_code_cell(job["grading_cell"])
+    task, token, seed = str(job["task"]), str(job["token"]), int(job["seed"])
+    held = Held.start(task, seed, token)  # the scenario kept here, out of the kernel's reach
+    shown = None if held is not None else seed
+    link = held.port if held is not None else None
+    grading = nbformat.v4.new_code_cell(
+        GRADING_CELL.format(task=task, seed=shown, token=token, link=link)
+    )
     notebook.cells = [*cells, grading]
     client = NotebookClient(
         notebook,
@@ -56,6 +72,8 @@ def grade(job: dict[str, Any]) -> dict[str, Any]:
         status, died = "the kernel died (os._exit, a crash, or memory)", True
     except Exception as error:
         status = f"stopped: {type(error).__name__}: {_first_line(error)}"
+    finally:
+        observed = held.stop() if held is not None else None
     records = [
         {"cell": number, "data": output["data"][MIME]}
         for number, cell in enumerate(notebook.cells, 1)
@@ -74,16 +92,18 @@ def grade(job: dict[str, Any]) -> dict[str, Any]:
             else ""
         ),
         "errors": _errors(notebook.cells[:-1], cell_timeout),
+        "held": observed,
     }
 
 
+SKIPPED_TAGS = {"live", "check"}
 DEFINES = re.compile(r"^(async def|def|class) ", re.MULTILINE)
 
 
 def _skipped(cell: Any) -> bool:
     return (
         cell.cell_type == "code"
-        and "live" in cell.metadata.get("tags", [])
+        and SKIPPED_TAGS & set(cell.metadata.get("tags", []))
         and not DEFINES.search(cell.source)
     )
 

@@ -20,13 +20,17 @@ MIME = "application/vnd.reconnect-lab.record+json"
 # Leaves first, so that each module picks up fresh copies of what it imports. Not `venues`:
 # the student's code holds its classes (an `except OrderFailed` must keep matching).
 FRESH = ("sandbox", "report", "harness", "plain", "network", "timeline", "borrowed")
-FRESH += ("task1", "task2", "task3", "task4", "checks")
+FRESH += ("task1", "task2", "task3", "task4", "checks", "lockstep", "far_connection", "far_client")
 WATCHED = ("builtins", "asyncio", "time", "importlib", "json", "inspect", "random", "math")
 WATCHED += ("threading", "gc", "looptime", "IPython.display", "IPython.core.display_functions")
 
 
-def record(task: str, seed: int, token: str, namespace: dict[str, Any]) -> None:
-    """Run ``task``'s scenario on ``seed`` against ``namespace`` and display the record."""
+def record(
+    task: str, seed: int | None, token: str, namespace: dict[str, Any], link: int | None = None
+) -> None:
+    """Run ``task``'s scenario on ``seed`` against ``namespace`` and display the record; or,
+    when the grader holds the scenario (``link``, a port on this machine's loopback), play
+    the student's code against it there, and display only what the audit saw."""
     from IPython.display import display
 
     seen_before = sorted(tampering())
@@ -36,7 +40,10 @@ def record(task: str, seed: int, token: str, namespace: dict[str, Any]) -> None:
     modules = [importlib.import_module(f"lessonlib.homework.{name}") for name in FRESH]
     for module in modules:
         importlib.reload(module)
-    observation = modules[-1].observe(task, namespace, seed)
+    if link is not None:
+        observation = _play_held(task, token, namespace, link)
+    else:
+        observation = modules[FRESH.index("checks")].observe(task, namespace, seed)
     seen = sorted(set(seen_before) | set(tampering()))
     display({MIME: {"token": token, "observation": observation, "tampering": seen}}, raw=True)
 
@@ -97,3 +104,17 @@ def _inside(filename: str, roots: list[str]) -> bool:
 
 def _short(filename: str) -> str:
     return filename if len(filename) < 80 else "…" + filename[-77:]
+
+
+def _play_held(task: str, token: str, namespace: dict[str, Any], port: int) -> dict[str, Any]:
+    import socket
+
+    from . import far_client, lockstep
+
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    link = lockstep.Link(connection)
+    try:
+        played = far_client.play(link, token, namespace)
+    finally:
+        link.close()
+    return {"task": task, "held": True, "not_ready": played.get("not_ready")}

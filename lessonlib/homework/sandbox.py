@@ -272,16 +272,22 @@ def run(
     *,
     budget: Budget | None = None,
     namespaces: Iterable[MutableMapping[str, Any]] = (),
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
 ) -> RunResult:
     """Run ``main()`` on a fresh virtual-time loop in a sandbox thread within ``budget`` (turns
     of the loop, not seconds, so that a busy machine cannot change the outcome); never hangs.
-    ``namespaces`` are the student's globals, whose names for the clocks are rebound."""
+    ``namespaces`` are the student's globals, whose names for the clocks are rebound;
+    ``loop_factory`` makes the loop when its time is kept elsewhere (see `lockstep`)."""
     budget = budget or Budget()
     sandbox = _Sandbox()
     result = RunResult()
 
     # Made here, before the clocks are patched: looptime keeps a real clock for its idle timeout.
-    loop = looptime.new_event_loop(start=0.0, idle_timeout=1.0, noop_cycles=1)
+    loop = (
+        loop_factory()
+        if loop_factory is not None
+        else looptime.new_event_loop(start=0.0, idle_timeout=1.0, noop_cycles=1)
+    )
     sandbox.loop = loop
     meter = _Meter(loop, budget)
 

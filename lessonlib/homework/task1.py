@@ -15,7 +15,7 @@ import asyncio
 import itertools
 import random
 import statistics
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,26 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
     """The coroutine function the sandbox runs (the student's client against the script), and
     the record it fills, which stays readable when a run is cut short."""
     client_class = find_class(namespace, "FeedClient", {"run": True})
+
+    def client(connect: Any, on_price: Any, log_state: Any) -> Callable[[], Awaitable[Any]]:
+        return construct(client_class, connect, SYMBOL, on_price, log_state).run
+
+    return script(seed, client)
+
+
+# The client as `far_scenario` has a kernel build it: its class, methods and arguments.
+FAR_CLIENT = {
+    "class": "FeedClient",
+    "methods": {"run": True},
+    "args": [{"far": "connect"}, SYMBOL, {"far": "on_price"}, {"far": "log_state"}],
+}
+
+
+def script(
+    seed: int, client: Callable[..., Callable[[], Awaitable[Any]]]
+) -> tuple[Scenario, Observed]:
+    """The scenario's own side, with ``client(connect, on_price, log_state)`` giving the
+    student's ``run`` (built here, or in the student's kernel when the grader holds this)."""
     seen = Observed()
 
     async def main() -> None:
@@ -88,7 +108,7 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
 
         async with Stage(seed, seen) as stage:
             network, exchange = stage.network, stage.exchange
-            stage.play(construct(client_class, network.connect, SYMBOL, on_price, log_state).run)
+            stage.play(client(network.connect, on_price, log_state))
             await network.wait_opened(0.0, 5.0)
             await asyncio.sleep(rng.uniform(15, 25) - loop.time())
             outage = rng.uniform(480, 600)
