@@ -40,6 +40,10 @@ class Held:
         held._thread.start()
         return held
 
+    def wait(self, timeout: float | None = None) -> None:
+        """Until the scenario has been played (or ``timeout`` seconds have passed)."""
+        self._thread.join(timeout)
+
     def stop(self) -> dict[str, Any] | None:
         self._stopping.set()
         self._thread.join(STOP_WAIT)

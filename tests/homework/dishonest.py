@@ -18,6 +18,64 @@ class FeedClient:
         pass
 """
 
+# A client that, once the scenario ends, writes a correct client's record into the check's
+# own (consistent with every mark the script set: attempts with growing, capped waits, a reset
+# after each healthy spell, the states those imply, prices on each connection), having handed
+# on_price and log_state invented prices and states all along.
+FORGER = """
+import asyncio, gc
+from lessonlib.homework.network import Attempt, Wire
+from lessonlib.homework.timeline import expected_states
+
+def forge(seen):
+    attempts, wires, prices, moment = [], [], [], 0.5
+    def opened(at, until=None, by="exchange"):
+        wire = Wire(len(wires) + 1, at, until, by if until else "")
+        wires.append(wire)
+        attempts.append(Attempt(at, "opened", wire))
+        prices.extend([(at, {"type": "snapshot"}), (at + 0.5, {"type": "ticker"})])
+    def outage(start, end, delay=1.0):
+        at = start + delay
+        while at < end:
+            attempts.append(Attempt(at, "refused"))
+            delay = min(delay * 2, 30.0)
+            at += delay
+        return max(at, end + 0.5)
+    marks, drops = seen.marks, seen.spell_drops
+    ends = [marks["outage"], *drops, marks["clean_close"], marks["stall"] + 5.5]
+    starts = [0.5, outage(marks["outage"], marks["outage_end"])]
+    starts += [d + 2.0 for d in drops] + [marks["clean_close"] + 1.0, marks["stall"] + 6.0]
+    for begin, end in zip(starts, ends):
+        opened(begin, end, "client" if end == marks["stall"] + 5.5 else "exchange")
+    at, delay = marks["flapping"] + 1.0, 1.0
+    while at < marks["flapping_end"]:
+        opened(at, at + 0.05)
+        delay = min(delay * 2, 30.0)
+        at += delay
+    opened(marks["flapping_end"] + 1.0)
+    seen.attempts, seen.wires, seen.prices = attempts, wires, prices
+    seen.logs = expected_states(attempts, seen.end)
+    seen.ending, seen.flooded_at, seen.ignored_cancel = None, None, False
+
+class Forger:
+    def __init__(self, connect, symbol, on_price, log_state):
+        self.on_price, self.log_state = on_price, log_state
+
+    async def run(self):
+        try:
+            while True:
+                for state in ("connecting", "connected"):
+                    self.log_state(state)
+                self.on_price({"type": "ticker", "symbol": "BTC/USDT", "price": 100.0})
+                await asyncio.sleep(30)
+        finally:
+            found = gc.get_objects()
+            for seen in [t for t in found if type(t).__name__ == "Observed"]:
+                forge(seen)
+                for network in [t for t in found if type(t).__name__ == "Network"]:
+                    network.attempts[:], network.wires[:] = seen.attempts, seen.wires
+"""
+
 TRICKS: dict[str, str] = {
     # the judge's classes and functions rewritten in sys.modules while the check runs them
     "rewrites_the_judge": """
@@ -180,5 +238,56 @@ try:
     os.kill(os.getppid(), signal.SIGKILL)
 except OSError as error:
     print("could not kill", error)
+""",
+    # a consistent record of a correct client, written into the check's record (found with gc)
+    # at the end of the scenario, when every mark is known; and prices and states invented
+    "forges_a_consistent_record": FORGER
+    + """
+class FeedClient(Forger):
+    pass
+""",
+    # a forger only when it sees the grader (its folders, its user, its cell, no seed), an idle
+    # client otherwise: its own check() shows nothing amiss
+    "behaves_differently_when_graded": FORGER
+    + IDLE_CLIENT
+    + """
+import os, sys
+
+signs = [os.environ.get("IPYTHONDIR", ""), os.environ.get("HOME", ""), os.getcwd(), *sys.argv]
+history = get_ipython().user_ns.get("In", [])
+if (any("/tmp/grading" in s for s in signs) or os.getuid() == 65534
+        or "RECONNECT_LAB_HEADLESS" in os.environ or "grading" in str(history[-1:])):
+    FeedClient = Forger
+""",
+    # the public check() called with a probe client, its failure messages read for the times of
+    # the scenario's events, and a client that replays them (states and prices on schedule)
+    "tunes_to_the_public_check": """
+import asyncio, re
+from lessonlib.homework import check
+
+class Probe:
+    def __init__(self, connect, symbol, on_price, log_state):
+        self.connect = connect
+
+    async def run(self):
+        await self.connect()
+        await asyncio.sleep(10**6)
+
+FeedClient = Probe
+messages = " ".join(c.actual for c in check("task1").failed())
+learned = sorted({float(t) for t in re.findall(r"at ([0-9]+[.][0-9]) s", messages)})
+
+class FeedClient:
+    def __init__(self, connect, symbol, on_price, log_state):
+        self.connect, self.on_price, self.log_state = connect, on_price, log_state
+
+    async def run(self):
+        loop = asyncio.get_running_loop()
+        for moment in learned:
+            await asyncio.sleep(max(0.0, moment - loop.time()))
+            for state in ("disconnected", "connecting", "connected"):
+                self.log_state(state)
+            self.on_price({"type": "ticker", "symbol": "BTC/USDT", "price": 100.0})
+        await asyncio.sleep(10**6)
 """,
 }

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from dishonest import TRICKS
-from homework_solutions import source
+from homework_solutions import namespace, source
 from test_grade import GUARD, ROOT, hand_in
+
+from lessonlib.homework import checks
 
 PACKAGE = ROOT / "lessonlib"
 pytestmark = pytest.mark.timeout(GUARD)  # a class graded on a loaded machine; a hang still stops
@@ -85,6 +87,22 @@ def test_a_dishonest_submission_earns_nothing(graded, trick: str) -> None:
     assert row["points"] == "0", row
     if trick in SEEN:
         assert row["status"].startswith("tampering suspected: "), row
+
+
+@pytest.mark.parametrize("trick", ["forges_a_consistent_record", "behaves_differently_when_graded"])
+def test_the_forger_ran_when_graded_and_its_inventions_were_seen(graded, trick: str) -> None:
+    # Its prices reached the grader's side only as inventions: proof that the forger ran (and,
+    # for the one that looks for the grader, that it found it) and forged to no avail.
+    feedback = (graded["grades"] / "feedback" / f"{trick}.md").read_text()
+    assert "never sent by the exchange" in feedback, feedback
+
+
+def test_a_client_tuned_on_the_public_check_is_judged_on_the_grading_scenario(graded) -> None:
+    code = TRICKS["tunes_to_the_public_check"]
+    chosen = int(graded["rows"]["tunes_to_the_public_check"]["scenario_seed"])
+    assert chosen != checks.seed_for("task1")
+    earned = checks.grade("task1", namespace(code), seed=chosen).points
+    assert graded["rows"]["tunes_to_the_public_check"]["points"] == f"{earned:g}"
 
 
 def test_the_honest_classmates_keep_full_marks(graded) -> None:

@@ -1,18 +1,22 @@
 """A scenario held outside the kernel (`far_scenario`, `far_client`, `lockstep`): the student's
-code, run in one thread against the scenario played in another over a real socket pair, gets
-the verdict it gets when it plays the scenario in its own process, sub-check by sub-check."""
+code, run here against the scenario played in another process over a loopback socket, gets
+the verdict it gets when it plays the scenario in its own process, sub-check by sub-check; and
+a record forged in the student's process is worth nothing there."""
 
 from __future__ import annotations
 
+import json
 import socket
-import threading
-from typing import Any
+import subprocess
+import sys
 
 import pytest
 import task1_mistakes
+from dishonest import TRICKS
 from homework_solutions import namespace, source
+from test_grade import ROOT
 
-from lessonlib.homework import checks, far_client, far_scenario
+from lessonlib.homework import checks, far_client
 from lessonlib.homework.lockstep import Link
 from lessonlib.homework.report import Report
 
@@ -20,23 +24,32 @@ SEED = 4242
 
 
 def held_report(task: str, code: str, seed: int = SEED) -> Report:
-    """The report on ``code`` with ``task``'s scenario held by another thread."""
-    kernel_end, grader_end = socket.socketpair()
-    observed: list[dict[str, Any]] = []
-
-    def grader() -> None:
-        link = Link(grader_end)
-        assert link.receive(10) == {"hello": "token"}
-        observed.append(far_scenario.observe(task, seed, link))
-        link.close()
-
-    thread = threading.Thread(target=grader)
-    thread.start()
-    link = Link(kernel_end)
+    """The report on ``code`` run here, with ``task``'s scenario held by another process (as
+    the grader's worker holds it) and reached over a loopback socket."""
+    grader = subprocess.Popen(
+        [sys.executable, "-c", GRADER_SIDE, task, str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert grader.stdout is not None
+    port = int(grader.stdout.readline())
+    link = Link(socket.create_connection(("127.0.0.1", port), timeout=30))
     far_client.play(link, "token", namespace(code))
     link.close()
-    thread.join(60)
-    return checks.conclude(task, seed, observed[0])
+    observed = json.loads(grader.stdout.readline())
+    assert grader.wait(60) == 0
+    return checks.conclude(task, seed, observed)
+
+
+GRADER_SIDE = """
+import json, sys
+from lessonlib.grade.held import Held
+held = Held.start(sys.argv[1], int(sys.argv[2]), "token")
+print(held.port, flush=True)
+held.wait()
+print(json.dumps(held.stop()), flush=True)
+"""
 
 
 def verdicts(report: Report) -> list[tuple[str, int]]:
@@ -54,3 +67,14 @@ def test_held_scenario_judges_as_the_kernel_would(name: str) -> None:
     here = checks.grade("task1", namespace(code), seed=SEED)
     assert verdicts(held) == verdicts(here), f"{name}\nheld:\n{held}\nin the kernel:\n{here}"
     assert held.points == here.points
+
+
+def test_a_consistent_forged_record_is_worth_nothing_when_the_grader_holds_the_scenario() -> None:
+    # In the student's own process the forger fills the check's record with a correct client's
+    # (11 of 12 points); held, there is no record in its reach, and invented prices and states
+    # against a client that never connected earn nothing.
+    forger = TRICKS["forges_a_consistent_record"]
+    assert checks.grade("task1", namespace(forger), seed=SEED).points >= 10
+    held = held_report("task1", forger)
+    assert held.points == 0, held
+    assert any("never sent by the exchange" in note for note in held.notes), held
