@@ -60,7 +60,8 @@ def judge(ran: dict[str, Any], task: str, seed: int, token: str) -> Verdict:
     held = task in HELD
     observation = ran.get("held") if held else data.get("observation")
     if held and not isinstance(observation, dict):
-        return Verdict("no result: the grading cell never played the grader's scenario")
+        sign = "a grading record was shown, but the grader's scenario was never played"
+        return _tampered(task, seed, [sign])
     if held and "failure" in observation:
         return Verdict(f"grading failed: {observation['failure']}"[:300])
     try:

@@ -63,6 +63,8 @@ def grade(job: dict[str, Any]) -> dict[str, Any]:
         timeout=cell_timeout,
         allow_errors=True,
         interrupt_on_timeout=True,
+        # Killed, not asked to shut down: nothing of it is kept, and its namespace goes with it.
+        shutdown_kernel="immediate",
         resources={"metadata": {"path": str(copy.parent)}},
     )
     status, died = "ran", False

@@ -79,6 +79,7 @@ class FarClient:
         self.not_ready: str | None = None
         self.ended: dict[str, Any] | None = None
         self.kernel_gone = False
+        self.kernel_done: dict[str, Any] = {}
         self._arrived: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -124,6 +125,11 @@ class FarClient:
             if "not_ready" in message:
                 self.not_ready = str(message["not_ready"])
                 raise NotReady(self.not_ready)
+            if "done" in message:  # the kernel's run was cut short there (its watchdog)
+                self.kernel_done = message["done"] if isinstance(message["done"], dict) else {}
+                self.kernel_gone = True
+                self.ended = {"error": self.kernel_done.get("error")}
+                return
             for request in message.get("requests") or []:
                 if isinstance(request, dict):
                     await self._handle(request)
@@ -154,7 +160,7 @@ class FarClient:
     async def _handle(self, request: dict[str, Any]) -> None:
         kind = request.get("r")
         if kind == "connect":
-            self._spawn(self._connect(int(request.get("id", 0))))
+            self._spawn(self._connect(_int(request.get("id"))))
         elif kind == "send":
             connection = self.connections.get(_int(request.get("wire")))
             if connection is not None:
@@ -240,7 +246,7 @@ class FarClient:
     def finish(self) -> dict[str, Any]:
         """The scenario is over: the kernel is told, and says what it saw of its own run."""
         if self.kernel_gone:
-            return {}
+            return self.kernel_done
         try:
             self.link.send({"now": None, "events": [], "finish": True})
             while True:

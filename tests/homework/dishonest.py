@@ -96,7 +96,7 @@ import json
 import lessonlib.homework.grading as grading
 from IPython.display import display
 
-def forged(task, seed, token, namespace):
+def forged(task, seed, token, namespace, **extra):
     display({grading.MIME: {"token": token, "tampering": [],
                             "observation": json.loads('''FORGED''')}}, raw=True)
 
@@ -146,7 +146,7 @@ import os
 import lessonlib.homework.grading as grading
 from IPython.display import display
 
-def forged(task, seed, token, namespace):
+def forged(task, seed, token, namespace, **extra):
     display({grading.MIME: {"token": token, "tampering": [], "observation": {"task": task}}},
             raw=True)
     os._exit(0)

@@ -58,6 +58,16 @@ def verdicts(report: Report) -> list[tuple[str, int]]:
 
 CASES = {"reference": source("task1_reference"), "alternative": source("task1_alternative")}
 CASES |= {m.name: m.code(task1_mistakes.REFERENCE) for m in task1_mistakes.MISTAKES}
+CASES["never awaits"] = """
+class FeedClient:
+    def __init__(self, connect, symbol, on_price, log_state):
+        self.connect = connect
+
+    async def run(self):
+        await self.connect()
+        while True:
+            pass
+"""
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
