@@ -30,15 +30,19 @@ def draw_depth(
     *,
     reference: tuple[Side, Side] | None = None,
     title: str = "",
+    unit: str = "USDT",
 ) -> int:
-    """Cumulative quantity by price, bids (green) left of asks (red). With ``reference`` (the
-    right book) drawn faintly beneath, every level that differs from it is marked with a black
-    x on the price axis; returns how many levels differ."""
+    """Cumulative quantity by price (in ``unit``), bids (green) left of asks (red). With
+    ``reference`` (the right book) drawn faintly beneath, every level that differs from it is
+    marked with a black x on the price axis; returns how many levels differ."""
     if reference is not None:
-        for side, colour in zip(reference, (BID, ASK), strict=True):
+        for side, colour, label in zip(
+            reference, (BID, ASK), ("the exchange's book", None), strict=True
+        ):
             xs, ys = _cumulative(side)
-            ax.step(xs, ys, where="post", color=colour, lw=4, alpha=0.18)
-    for side, colour, label in ((bids, BID, "bids"), (asks, ASK, "asks")):
+            ax.step(xs, ys, where="post", color=colour, lw=4, alpha=0.18, label=label)
+    whose = "the bot's " if reference is not None else ""
+    for side, colour, label in ((bids, BID, f"{whose}bids"), (asks, ASK, f"{whose}asks")):
         xs, ys = _cumulative(side)
         if xs:
             ax.step(xs, ys, where="post", color=colour, lw=1.4, label=label)
@@ -56,13 +60,15 @@ def draw_depth(
                 s=36,
                 zorder=4,
                 clip_on=False,
-                label=f"{wrong} levels differ from the exchange's",
+                label=f"{wrong} level differs from the exchange's"
+                if wrong == 1
+                else f"{wrong} levels differ from the exchange's",
             )
     bid, ask = (bids[0][0] if bids else None), (asks[0][0] if asks else None)
     if bid is not None and ask is not None and bid >= ask:
         ax.axvspan(float(ask), float(bid), color=ASK, alpha=0.25, lw=0, label="crossed")
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("price")
+    ax.set_xlabel(f"price ({unit})")
     ax.set_ylabel("cumulative quantity")
     ax.ticklabel_format(axis="x", useOffset=False, style="plain")
     if ax.get_legend_handles_labels()[0]:
@@ -119,7 +125,7 @@ def best_prices(
         ax.axvline(t - now, color=colour, ls="--", lw=1.2, label=label)
     ax.set_xlim(-window, 0)
     ax.set_xlabel("seconds ago")
-    ax.set_ylabel("best bid / ask")
+    ax.set_ylabel("best bid / ask (USDT)")
     ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     if seen:
         ax.legend(loc="upper left", fontsize=7, ncol=3, frameon=False)

@@ -63,10 +63,11 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
         handles=[
             Patch(color=UP, alpha=0.3, label="connected"),
             Patch(color=TRYING, alpha=0.4, label="waiting before the next attempt"),
+            Patch(facecolor="white", edgecolor=FAULT, lw=0.5, label="an attempt under way"),
         ],
         loc="upper right",
         bbox_to_anchor=(1.0, 1.18),
-        ncol=2,
+        ncol=3,
         fontsize=8,
         frameon=False,
     )
@@ -96,7 +97,7 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
                 zorder=3,
             )
     bottom.set_ylim(0, height * 1.05)
-    bottom.set_xlabel("time (s)")
+    bottom.set_xlabel("time since the first event (s)")
     if any(e.kind in {kind for kind, *_ in markers} for e in events):
         bottom.legend(loc="lower right", fontsize=8)
     bottom.set_xlim(0, max(end, bin_width))
