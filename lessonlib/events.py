@@ -29,7 +29,8 @@ class Kind(StrEnum):
     BREAKER = "breaker"  # a circuit-breaker transition (details: old, new, reason)
     UPDATE = "update"  # a price was delivered (details: symbol, seq, bid, ask, ts, replayed)
     GAP = "gap"  # updates were missed and cannot be recovered
-    RESUBSCRIBED = "resubscribed"  # subscriptions restored after a reconnect
+    # subscriptions restored after a reconnect (details: symbols, resume, stream of the resume)
+    RESUBSCRIBED = "resubscribed"
     STREAM = "stream"  # the exchange restarted: a new run of seqs (details: stream, previous)
     MALFORMED = "malformed"  # a frame that could not be understood
     REJECTED = "rejected"  # the exchange refused a subscription (details: symbol, code)

@@ -133,6 +133,8 @@ class PriceFeedClient:
         self._resyncs = 0
         self._heartbeat_interval = 1.0
         self._stream = ""  # the stream named by the latest welcome
+        # what the latest attempt asked for with its handshake: (symbols, resume points)
+        self._restoring: tuple[list[str], dict[str, int]] | None = None
         self._stopped = False  # closed or given up: updates() ends once the queue is empty
         self._listening_since: float | None = None
         self._silent = False
@@ -315,6 +317,7 @@ class PriceFeedClient:
             async with asyncio.timeout(self._open_timeout):
                 connection = await self._connector()
             try:
+                self._restoring = await self._request_with_handshake(connection)
                 async with asyncio.timeout(self._open_timeout):
                     welcome = await connection.recv()
                 message = protocol.parse_server_frame(welcome)
@@ -344,7 +347,6 @@ class PriceFeedClient:
         self._connections += 1
         self._attempts = 0
         self._silent = False
-        self.book.connection_lost()
         previous = self.book.stream
         if self.book.connection_opened(self._stream):
             self._emit_event(
@@ -359,10 +361,12 @@ class PriceFeedClient:
         loop = asyncio.get_running_loop()
         watchdog = asyncio.create_task(self._watch(connection, silence), name="feed watchdog")
         try:
-            restored = await self._send_pending()
+            restored, self._restoring = self._restoring, None
             if self._connections > 1 and restored:
                 symbols, resume = restored
-                self._emit_event(Kind.RESUBSCRIBED, symbols=symbols, resume=resume)
+                # resume points name their stream: after a restart the exchange ignores them
+                self._emit_event(Kind.RESUBSCRIBED, symbols=symbols, resume=resume, stream=previous)
+            await self._send_pending()  # symbols subscribed while the welcome was on its way
             while True:
                 self._listening_since = loop.time()
                 try:
@@ -400,6 +404,20 @@ class PriceFeedClient:
                     await connection.close(1000)
                 return
             await asyncio.sleep(max(silence - idle, 1e-3))
+
+    async def _request_with_handshake(
+        self, connection: Connection
+    ) -> tuple[list[str], dict[str, int]] | None:
+        """Ask for every wanted symbol as soon as the socket is open, without waiting for the
+        welcome: it saves a round trip on every reconnect. A resume names its stream, and the
+        exchange answers one from another stream with a snapshot, so this is safe even when
+        the welcome then says the exchange has restarted."""
+        self.book.connection_lost()  # every symbol is requested afresh on a new connection
+        symbols, resume = self.book.to_request()
+        if not symbols:
+            return None
+        await connection.send(self._subscribe_frame(symbols, resume))
+        return symbols, resume
 
     async def _send_pending(self) -> tuple[list[str], dict[str, int]] | None:
         """Request every wanted symbol not yet requested on this connection."""
@@ -492,7 +510,11 @@ class PriceFeedClient:
         resume = self.book.resync_request(symbol)
         self._resyncs += 1
         self._emit_event(
-            Kind.RESUBSCRIBED, symbols=[symbol], resume=resume, reason=f"seq jumped to {seen}"
+            Kind.RESUBSCRIBED,
+            symbols=[symbol],
+            resume=resume,
+            stream=self.book.stream,
+            reason=f"seq jumped to {seen}",
         )
         assert self._connection is not None
         await self._connection.send(self._subscribe_frame([symbol], resume))
