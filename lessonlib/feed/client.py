@@ -11,7 +11,7 @@ connection restores every subscription, resuming from the last ``seq`` delivered
 the exchange still remembers is lost and nothing is delivered twice. The bookkeeping is the
 pure `SubscriptionBook`; this module only moves frames.
 
-Between the socket and the consumer sits a bounded queue (``buffer_size`` updates). When it
+Between the socket and the consumer sits a bounded channel (``buffer_size`` updates). When it
 is full the client stops reading the socket until the consumer catches up: backpressure,
 not loss. A consumer so slow that the exchange gives up on it costs a reconnect, and the
 resume then replays what was missed.
@@ -37,6 +37,7 @@ from ..protocol import messages as protocol
 from ..protocol.requests import Subscribe, Unsubscribe, encode_request
 from ..retry import is_transient, keep_connected
 from .book import SubscriptionBook, Verdict
+from .channel import Channel
 from .errors import (
     ConnectionSilent,
     FeedStopped,
@@ -115,7 +116,7 @@ class PriceFeedClient:
         self._silence_intervals = silence_intervals
         self._open_timeout = open_timeout
         self._rate_limit_penalty = rate_limit_penalty
-        self._queue: asyncio.Queue[PriceUpdate | None] = asyncio.Queue(buffer_size)
+        self._queue: Channel[PriceUpdate] = Channel(buffer_size)
         self.book = SubscriptionBook()
         self.state: ConnectionState = Disconnected()
         self.latest: dict[str, PriceUpdate] = {}
@@ -135,7 +136,6 @@ class PriceFeedClient:
         self._stream = ""  # the stream named by the latest welcome
         # what the latest attempt asked for with its handshake: (symbols, resume points)
         self._restoring: tuple[list[str], dict[str, int]] | None = None
-        self._stopped = False  # closed or given up: updates() ends once the queue is empty
         self._listening_since: float | None = None
         self._silent = False
         self._state_changed = asyncio.Event()
@@ -146,7 +146,7 @@ class PriceFeedClient:
         if self._task is not None:
             raise RuntimeError("the client is already started")
         self.error = None
-        self._stopped = False
+        self._queue.reopen()
         loop = asyncio.get_running_loop()
         self._emit = Emitter(self.name, self._events, loop.time)
         self._task = asyncio.create_task(self._run(), name=f"feed {self.name}")
@@ -164,11 +164,9 @@ class PriceFeedClient:
     def _stop(self) -> None:
         """Closed for good: wake whoever waits (updates, connected, subscribe) with the reason."""
         self._task = None
-        self._stopped = True
         if not isinstance(self.state, Closed):
             self._set_state(Closed())
-        with contextlib.suppress(asyncio.QueueFull):
-            self._queue.put_nowait(None)  # wakes a consumer waiting in updates()
+        self._queue.close()  # a consumer waiting in updates() gets what is left, then ends
         for future in self._answers.values():
             if not future.done():
                 future.set_exception(FeedStopped(self.name, self.error))
@@ -229,12 +227,11 @@ class PriceFeedClient:
         while True:
             if not queue.empty():
                 update = queue.get_nowait()
-            elif self._stopped:
-                return
+            elif (waited := await queue.get()) is not None:
+                update = waited
             else:
-                update = await queue.get()
-            if update is not None:
-                yield update
+                return
+            yield update
 
     @property
     def stats(self) -> FeedStats:
