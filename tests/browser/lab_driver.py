@@ -84,11 +84,12 @@ def jupyterlab(workdir: Path, *, headless: bool) -> Iterator[Lab]:
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    log = (workdir / f"jupyterlab-{port}.log").open("w")
+    log_path = workdir / f"jupyterlab-{port}.log"
+    log = log_path.open("w")
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, server)
+        _wait_ready(base, server, log_path)
         yield Lab(base, root)
     finally:
         server.terminate()
@@ -99,16 +100,21 @@ def jupyterlab(workdir: Path, *, headless: bool) -> Iterator[Lab]:
         log.close()
 
 
-def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the server answers; if it exits or never answers, the error ends with its log."""
+    deadline = time.monotonic() + 120  # a guard against a hang, sized for a loaded machine
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {server.returncode}")
+            raise RuntimeError(f"JupyterLab exited with {server.returncode}:\n{_tail(log)}")
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2):
                 return
         time.sleep(0.2)
-    raise TimeoutError("JupyterLab did not start within 60 s")
+    raise TimeoutError(f"JupyterLab did not answer within 120 s:\n{_tail(log)}")
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
