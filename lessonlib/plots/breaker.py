@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..events import Event, Kind
+from ..i18n import tr
 from .figure import LessonFigure as Figure
 
 LEVELS = {"closed": 0, "half_open": 1, "open": 2}
@@ -51,7 +52,7 @@ def breaker_timeline(
     for t, left, _ in spells:
         arrow = {"arrowstyle": "->", "color": COLOURS["open"]}
         top.annotate("", (left, 2.25), (t, 2.25), arrowprops=arrow)
-        label = f"{left - t:.2g} s"
+        label = tr("{seconds:.2g} s", seconds=left - t)
         top.text((t + left) / 2, 2.35, label, ha="center", fontsize=8, color=COLOURS["open"])
     timeouts = sorted({event["open_for"] for _, _, event in spells})
     if timeouts:
@@ -59,31 +60,31 @@ def breaker_timeline(
         top.text(
             1.0,
             1.02,
-            f"arrows: how long each open spell lasted (reset timeout {waits} s)",
+            tr("arrows: how long each open spell lasted (reset timeout {waits} s)", waits=waits),
             transform=top.transAxes,
             ha="right",
             fontsize=8,
             color=COLOURS["open"],
         )
     openings = spells
-    top.set_yticks([0, 1, 2], ["closed", "half-open", "open"])
+    top.set_yticks([0, 1, 2], [tr("closed"), tr("half-open"), tr("open")])
     top.set_ylim(-0.4, 2.7)
-    top.set_title(title or f"the breaker opened {len(openings)} times", loc="left")
+    top.set_title(title or tr("the breaker opened {count} times", count=len(openings)), loc="left")
 
     marks = [
-        (Kind.SUCCESS, 1.0, "o", COLOURS["closed"], "succeeded"),
-        (Kind.FAILURE, 0.5, "x", COLOURS["open"], "failed"),
-        (Kind.REFUSED, 0.0, "|", "#7f7f7f", "refused by the breaker (no call made)"),
+        (Kind.SUCCESS, 1.0, "o", COLOURS["closed"], tr("succeeded")),
+        (Kind.FAILURE, 0.5, "x", COLOURS["open"], tr("failed")),
+        (Kind.REFUSED, 0.0, "|", "#7f7f7f", tr("refused by the breaker (no call made)")),
     ]
     for kind, y, marker, colour, label in marks:
         xs = [e.time - start for e in events if e.kind is kind and e.source == calls]
         bottom.scatter(
             xs, [y] * len(xs), marker=marker, color=colour, s=28, label=f"{label}: {len(xs)}"
         )
-    bottom.set_yticks([0, 0.5, 1], ["refused", "failed", "ok"])
+    bottom.set_yticks([0, 0.5, 1], [tr("refused"), tr("failed"), tr("ok")])
     bottom.set_ylim(-0.4, 1.4)
     bottom.set_xlim(0, end)
-    bottom.set_xlabel("time (s)")
+    bottom.set_xlabel(tr("time (s)"))
     bottom.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, fontsize=8, frameon=False
     )

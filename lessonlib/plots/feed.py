@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from matplotlib.patches import Patch
 
 from ..events import Event, Kind
+from ..i18n import tr
 from .figure import LessonFigure as Figure
 
 # The one argument that tells two faults of a kind apart (latency 0.5 from latency 0).
@@ -57,13 +58,13 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
     for t, names in faults.items():
         top.axvline(t, color=FAULT, ls="--", lw=0.8)
         top.text(t, 2.15, "+".join(names), rotation=90, va="bottom", fontsize=7, color=FAULT)
-    top.set_yticks([0, 1, 2], ["down", "reconnecting", "connected"])
+    top.set_yticks([0, 1, 2], [tr("down"), tr("reconnecting"), tr("connected")])
     top.set_ylim(-0.3, 4.4)
     top.legend(
         handles=[
-            Patch(color=UP, alpha=0.3, label="connected"),
-            Patch(color=TRYING, alpha=0.4, label="waiting before the next attempt"),
-            Patch(facecolor="white", edgecolor=FAULT, lw=0.5, label="an attempt under way"),
+            Patch(color=UP, alpha=0.3, label=tr("connected")),
+            Patch(color=TRYING, alpha=0.4, label=tr("waiting before the next attempt")),
+            Patch(facecolor="white", edgecolor=FAULT, lw=0.5, label=tr("an attempt under way")),
         ],
         loc="upper right",
         bbox_to_anchor=(1.0, 1.18),
@@ -71,18 +72,18 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
         fontsize=8,
         frameon=False,
     )
-    top.set_title(title or "connection state, and the faults injected (dashed)", loc="left")
+    top.set_title(title or tr("connection state, and the faults injected (dashed)"), loc="left")
 
     updates = [e.time - start for e in events if e.kind is Kind.UPDATE]
     bins = max(1, round(end / bin_width))
     bottom.hist(updates, bins=bins, range=(0, max(end, bin_width)), color=UP, alpha=0.7)
-    bottom.set_ylabel(f"updates per {bin_width:g} s")
+    bottom.set_ylabel(tr("updates per {width:g} s", width=bin_width))
     height = max(bottom.get_ylim()[1], 1.0)
     markers = [
-        (Kind.RESUBSCRIBED, RESUME, "^", "subscriptions restored / resynced"),
-        (Kind.GAP, GAP, "X", "gap the exchange could not fill"),
-        (Kind.MALFORMED, MALFORMED, "D", "malformed frame"),
-        (Kind.STREAM, "black", "*", "exchange restarted: a new stream, a fresh snapshot"),
+        (Kind.RESUBSCRIBED, RESUME, "^", tr("subscriptions restored / resynced")),
+        (Kind.GAP, GAP, "X", tr("gap the exchange could not fill")),
+        (Kind.MALFORMED, MALFORMED, "D", tr("malformed frame")),
+        (Kind.STREAM, "black", "*", tr("exchange restarted: a new stream, a fresh snapshot")),
     ]
     for kind, colour, marker, label in markers:
         times = [e.time - start for e in events if e.kind is kind]
@@ -97,7 +98,7 @@ def feed_timeline(events: Iterable[Event], *, bin_width: float = 1.0, title: str
                 zorder=3,
             )
     bottom.set_ylim(0, height * 1.05)
-    bottom.set_xlabel("time since the first event (s)")
+    bottom.set_xlabel(tr("time since the first event (s)"))
     if any(e.kind in {kind for kind, *_ in markers} for e in events):
         bottom.legend(loc="lower right", fontsize=8)
     bottom.set_xlim(0, max(end, bin_width))

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from .. import vtime
 from ..breaker import CircuitBreaker
+from ..i18n import tr
 from ..plots import breaker_timeline
 from ..scenarios import calls_through_a_breaker
 
@@ -25,7 +26,7 @@ def breaker_explorer(*, seed: int = 0) -> widgets.Widget:
             min=0.0,
             max=1.0,
             step=0.05,
-            description="failure rate in outage",
+            description=tr("failure rate in outage"),
             style=style,
             layout=layout,
             continuous_update=False,
@@ -34,7 +35,7 @@ def breaker_explorer(*, seed: int = 0) -> widgets.Widget:
             value=3,
             min=1,
             max=10,
-            description="failure threshold",
+            description=tr("failure threshold"),
             style=style,
             layout=layout,
             continuous_update=False,
@@ -44,15 +45,15 @@ def breaker_explorer(*, seed: int = 0) -> widgets.Widget:
             min=1.0,
             max=40.0,
             step=1.0,
-            description="reset timeout (s)",
+            description=tr("reset timeout (s)"),
             style=style,
             layout=layout,
             continuous_update=False,
         ),
         "timeout_multiplier": widgets.Dropdown(
-            options=[("stays the same", 1.0), ("doubles", 2.0)],
+            options=[(tr("stays the same"), 1.0), (tr("doubles"), 2.0)],
             value=1.0,
-            description="wait after a failed trial",
+            description=tr("wait after a failed trial"),
             style=style,
             layout=layout,
         ),

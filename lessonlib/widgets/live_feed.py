@@ -10,6 +10,7 @@ import ipywidgets as widgets
 
 from ..events import Event, EventBus, Kind
 from ..feed import ConnectionState, PriceFeedClient
+from ..i18n import tr
 from ..tables import Table
 from .live import LiveView
 
@@ -19,7 +20,9 @@ STATE_COLOURS = {"connected": "#2ca02c", "connecting": "#ff7f0e", "reconnecting"
 def describe_state(state: ConnectionState) -> str:
     """A connection state as a person reads it: "Reconnecting (attempt 3)"."""
     attempt = state.details().get("attempt")
-    return state.name if attempt is None else f"{state.name} (attempt {attempt})"
+    if attempt is None:
+        return state.name
+    return tr("{state} (attempt {attempt})", state=state.name, attempt=attempt)
 
 
 class LiveFeedView(LiveView):
@@ -56,24 +59,31 @@ class LiveFeedView(LiveView):
         stats = self.client.stats
         header = (
             f'<span style="background:{colour};color:white;padding:2px 8px;border-radius:4px">'
-            f"{html.escape(describe_state(state))}</span> &nbsp; connections {stats.connections}"
-            f" · updates "
-            f"{stats.updates:,} · gaps {stats.gaps} · resyncs {stats.resyncs} · malformed "
-            f"{stats.malformed} · rejected {stats.rejected}"
+            f"{html.escape(describe_state(state))}</span> &nbsp; "
+            + tr(
+                "connections {connections} · updates {updates:,} · gaps {gaps} · resyncs "
+                "{resyncs} · malformed {malformed} · rejected {rejected}",
+                connections=stats.connections,
+                updates=stats.updates,
+                gaps=stats.gaps,
+                resyncs=stats.resyncs,
+                malformed=stats.malformed,
+                rejected=stats.rejected,
+            )
         )
         rows = [
             {
-                "symbol": symbol,
-                "bid": update.bid,
-                "ask": update.ask,
+                tr("symbol"): symbol,
+                tr("bid"): update.bid,
+                tr("ask"): update.ask,
                 "seq": update.seq,
-                "age (s)": round(now - self._last_update.get(symbol, now), 1),
+                tr("age (s)"): round(now - self._last_update.get(symbol, now), 1),
             }
             for symbol, update in sorted(self.client.latest.items())
         ]
-        prices = Table(rows)._repr_html_() if rows else "<i>no prices yet</i>"
+        prices = Table(rows)._repr_html_() if rows else "<i>" + tr("no prices yet") + "</i>"
         events = "<br>".join(
-            html.escape(f"{now - e.time:5.1f} s ago  {e.describe()}"[:160])
+            html.escape(tr("{ago:5.1f} s ago  {event}", ago=now - e.time, event=e.describe())[:160])
             for e in reversed(self._recent)
         )
         self.widget.value = (
