@@ -93,19 +93,22 @@ def exposure_warning(host: str) -> str | None:
     if host == "localhost":
         return None
     if not host:
-        return tr(_EXPOSED, host=tr("every interface"))
+        return _exposed(tr("every interface"))
     try:
         if ipaddress.ip_address(host).is_loopback:
             return None
     except ValueError:  # a host name: it may resolve to anything
         pass
-    return tr(_EXPOSED, host=host)
+    return _exposed(host)
 
 
-_EXPOSED = (
-    "warning: listening on {host}: the practice exchange is then reachable from the network, "
-    "with no authentication; use --host 127.0.0.1 unless other machines must connect"
-)
+def _exposed(host: str) -> str:
+    return tr(
+        "warning: listening on {host}: the practice exchange is then reachable from the "
+        "network, with no authentication; use --host 127.0.0.1 unless other machines must "
+        "connect",
+        host=host,
+    )
 
 
 def banner(exchange: PracticeExchange) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import Text, tr
 from .harness import Scenario, construct, ended, explain, find_class, maybe_await, not_reached
 from .network import Wire
 from .report import Check
@@ -93,12 +94,24 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
                         await maybe_await(getattr(client, method)(symbol))
                 except TimeoutError:
                     seen.call_problems.append(
-                        f"{method}({symbol!r}) at {loop.time():.1f} s did not return within "
-                        f"{CALL_LIMIT:g} s"
+                        tr(
+                            "{method}({symbol!r}) at {time:.1f} s did not return within "
+                            "{limit:g} s",
+                            method=method,
+                            symbol=symbol,
+                            time=loop.time(),
+                            limit=CALL_LIMIT,
+                        )
                     )
                 except Exception as error:
                     seen.call_problems.append(
-                        f"{method}({symbol!r}) at {loop.time():.1f} s raised {explain(error)}"
+                        tr(
+                            "{method}({symbol!r}) at {time:.1f} s raised {explain}",
+                            method=method,
+                            symbol=symbol,
+                            time=loop.time(),
+                            explain=explain(error),
+                        )
                     )
 
             def read_list(moment: str) -> None:
@@ -107,7 +120,7 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
                     value = value() if callable(value) else value
                     seen.listed[moment] = sorted(value) if not isinstance(value, str) else value
                 except Exception as error:
-                    seen.listed[moment] = f"reading it raised {explain(error)}"
+                    seen.listed[moment] = tr("reading it raised {explain}", explain=explain(error))
 
             async def drop(outage: float, during: Any = None) -> None:
                 seen.drops.append(loop.time())
@@ -192,14 +205,18 @@ def _prices_of(seen: Observed, symbol: str, after: float, until: float) -> int:
 
 def _first_subscriptions(seen: Observed) -> str | None:
     if not seen.wires:
-        return "it never connected" + ended(seen.ending)
+        return tr("it never connected") + ended(seen.ending)
     first = seen.wires[0]
     got = restored(first)
     missing = [s for s in FIRST if s not in got]
     if missing:
-        return f"on its first connection it subscribed to {_names(got)}; missing: {_names(missing)}"
+        return tr(
+            "on its first connection it subscribed to {got}; missing: {missing}",
+            got=_names(got),
+            missing=_names(missing),
+        )
     if not any(_symbols(m) in FIRST for _, m in seen.prices):
-        return "it subscribed, but on_price was never called with a price of those pairs"
+        return tr("it subscribed, but on_price was never called with a price of those pairs")
     calls = [p for p in seen.call_problems if f"subscribe({seen.removed!r})" not in p]
     return calls[0] if calls else None
 
@@ -210,36 +227,49 @@ def _added_while_connected(seen: Observed) -> str | None:
         return not_reached(seen.ending)
     wire = _open_at(seen, added)
     if wire is None:
-        return f"it was not connected when {ADDED} was added at {added:.1f} s" + ended(seen.ending)
+        return tr(
+            "it was not connected when {added_symbol} was added at {added:.1f} s",
+            added_symbol=ADDED,
+            added=added,
+        ) + ended(seen.ending)
     if not any(s == ADDED and added <= t <= added + 1.0 for t, s in requested(wire)):
-        return (
-            f"subscribe({ADDED!r}) at {added:.1f} s sent nothing on the open connection: "
-            "when connected, send the subscription at once"
+        return tr(
+            "subscribe({added_symbol!r}) at {added:.1f} s sent nothing on the open connection: "
+            "when connected, send the subscription at once",
+            added_symbol=ADDED,
+            added=added,
         )
     if not _prices_of(seen, ADDED, added, added + 5.0):
-        return f"it subscribed to {ADDED} but no {ADDED} price reached on_price"
+        return tr(
+            "it subscribed to {added_symbol} but no {added_symbol} price reached on_price",
+            added_symbol=ADDED,
+        )
     return None
 
 
 def _restores(seen: Observed) -> str | None:
     later = [w for w in seen.wires[1:]]
     if not later:
-        return "it never reconnected after a drop" + ended(seen.ending)
+        return tr("it never reconnected after a drop") + ended(seen.ending)
     for wire in later:
         expected = seen.wanted_at(wire.opened_at)
         got = restored(wire)
         missing = sorted(expected - got)
         if missing:
-            return (
-                f"after reconnecting at {wire.opened_at:.1f} s it subscribed to {_names(got)}; "
-                f"missing: {_names(missing)}"
+            return tr(
+                "after reconnecting at {opened_at:.1f} s it subscribed to {got}; missing: "
+                "{missing}",
+                opened_at=wire.opened_at,
+                got=_names(got),
+                missing=_names(missing),
             )
         for symbol in expected:
             until = wire.ended_at if wire.ended_at is not None else seen.end
             if until - wire.opened_at > 5.0 and not _prices_of(seen, symbol, wire.opened_at, until):
-                return (
-                    f"after reconnecting at {wire.opened_at:.1f} s no {symbol} price reached "
-                    "on_price"
+                return tr(
+                    "after reconnecting at {opened_at:.1f} s no {symbol} price reached on_price",
+                    opened_at=wire.opened_at,
+                    symbol=symbol,
                 )
     return None
 
@@ -249,9 +279,12 @@ def _once_each(seen: Observed) -> str | None:
         counts = Counter(s for _, s in requested(wire))
         twice = sorted(s for s, n in counts.items() if n > 1)
         if twice:
-            return (
-                f"subscriptions restored twice: on the connection opened at "
-                f"{wire.opened_at:.1f} s it asked for {twice[0]} {counts[twice[0]]} times"
+            return tr(
+                "subscriptions restored twice: on the connection opened at {opened_at:.1f} s "
+                "it asked for {twice} {counts} times",
+                opened_at=wire.opened_at,
+                twice=twice[0],
+                counts=counts[twice[0]],
             )
     return None
 
@@ -265,18 +298,29 @@ def _unsubscribe(seen: Observed) -> str | None:
         s == seen.removed and removed_at <= t <= removed_at + 1.0
         for t, s in requested(wire, "unsubscribe")
     ):
-        return f"unsubscribe({seen.removed!r}) at {removed_at:.1f} s sent no unsubscribe request"
+        return tr(
+            "unsubscribe({removed!r}) at {removed_at:.1f} s sent no unsubscribe request",
+            removed=seen.removed,
+            removed_at=removed_at,
+        )
     listed = seen.listed.get("after the unsubscribe")
     if isinstance(listed, list) and seen.removed in listed:
-        return f"after unsubscribe({seen.removed!r}) `subscriptions` still lists it: {listed}"
+        return tr(
+            "after unsubscribe({removed!r}) `subscriptions` still lists it: {listed}",
+            removed=seen.removed,
+            listed=listed,
+        )
     if isinstance(listed, str):
-        return f"`subscriptions` {listed}"
+        return tr("`subscriptions` {listed}", listed=listed)
     back = seen.marks.get("added_while_down", seen.end)
     for w in seen.wires:
         if removed_at < w.opened_at < back and seen.removed in restored(w):
-            return (
-                f"{seen.removed} was unsubscribed at {removed_at:.1f} s but subscribed again "
-                f"after the reconnect at {w.opened_at:.1f} s"
+            return tr(
+                "{removed} was unsubscribed at {removed_at:.1f} s but subscribed again after "
+                "the reconnect at {opened_at:.1f} s",
+                removed=seen.removed,
+                removed_at=removed_at,
+                opened_at=w.opened_at,
             )
     return _unsubscribed_while_down(seen)
 
@@ -288,16 +332,22 @@ def _unsubscribed_while_down(seen: Observed) -> str | None:
         return not_reached(seen.ending)
     problems = [p for p in seen.call_problems if p.startswith(f"unsubscribe({ADDED!r})")]
     if problems:
-        return problems[0] + ": while disconnected, just take it off the list"
+        return problems[0] + tr(": while disconnected, just take it off the list")
     for wire in seen.wires:
         if wire.opened_at > removed_at and ADDED in restored(wire):
-            return (
-                f"unsubscribe({ADDED!r}) at {removed_at:.1f} s while disconnected was ignored: "
-                f"the reconnect at {wire.opened_at:.1f} s subscribed to it again"
+            return tr(
+                "unsubscribe({added_symbol!r}) at {removed_at:.1f} s while disconnected was "
+                "ignored: the reconnect at {opened_at:.1f} s subscribed to it again",
+                added_symbol=ADDED,
+                removed_at=removed_at,
+                opened_at=wire.opened_at,
             )
     listed = seen.listed.get("at the end")
     if isinstance(listed, list) and ADDED in listed:
-        return f"after unsubscribe({ADDED!r}) while disconnected `subscriptions` still lists it"
+        return tr(
+            "after unsubscribe({added_symbol!r}) while disconnected `subscriptions` still lists it",
+            added_symbol=ADDED,
+        )
     return None
 
 
@@ -308,12 +358,19 @@ def _rejection_reported(seen: Observed) -> str | None:
     reports = [(t, s, r) for t, s, r in seen.rejected if s == seen.unknown]
     if not reports:
         others = f" (it reported {seen.rejected[0][1]!r})" if seen.rejected else ""
-        return (
-            f"the exchange rejected {seen.unknown} (unknown_symbol) at {asked:.1f} s and "
-            f"on_rejected was never called with it{others}"
+        return tr(
+            "the exchange rejected {unknown} (unknown_symbol) at {asked:.1f} s and "
+            "on_rejected was never called with it{others}",
+            unknown=seen.unknown,
+            asked=asked,
+            others=others,
         )
     if len(reports) > 1:
-        return f"on_rejected was called {len(reports)} times for {seen.unknown}, not once"
+        return tr(
+            "on_rejected was called {count} times for {unknown}, not once",
+            count=len(reports),
+            unknown=seen.unknown,
+        )
     return None
 
 
@@ -323,15 +380,22 @@ def _rejection_dropped(seen: Observed) -> str | None:
         return not_reached(seen.ending)
     times = [t for w in seen.wires for t, s in requested(w) if s == seen.unknown]
     if len(times) > 1:
-        return (
-            f"a rejected symbol retried: {seen.unknown} was asked for {len(times)} times, "
-            f"the last at {times[-1]:.1f} s; after a rejection, drop it from the list"
+        return tr(
+            "a rejected symbol retried: {unknown} was asked for {count} times, the last at "
+            "{last:.1f} s; after a rejection, drop it from the list",
+            unknown=seen.unknown,
+            count=len(times),
+            last=times[-1],
         )
     listed = seen.listed.get("after the rejection")
     if isinstance(listed, list) and seen.unknown in listed:
-        return f"after the rejection `subscriptions` still lists {seen.unknown}: {listed}"
+        return tr(
+            "after the rejection `subscriptions` still lists {unknown}: {listed}",
+            unknown=seen.unknown,
+            listed=listed,
+        )
     if isinstance(listed, str):
-        return f"`subscriptions` {listed}"
+        return tr("`subscriptions` {listed}", listed=listed)
     return None
 
 
@@ -341,18 +405,23 @@ def _others_unharmed(seen: Observed) -> str | None:
         return not_reached(seen.ending)
     wire = _open_at(seen, asked)
     if wire is None:
-        return "it was not connected when the unknown symbol was asked for" + ended(seen.ending)
+        return tr("it was not connected when the unknown symbol was asked for") + ended(seen.ending)
     if wire.ended_at is not None and wire.ended_at < asked + 3.0:
-        return (
-            f"after the rejection at {asked:.1f} s the connection was closed "
-            f"({'by the client' if wire.ended_by == 'client' else 'by the exchange'}): one "
-            "rejected symbol should not cost the others their connection"
+        return tr(
+            "after the rejection at {asked:.1f} s the connection was closed ({by}): "
+            "one rejected symbol should not cost the others their connection",
+            asked=asked,
+            by=tr("by the client") if wire.ended_by == "client" else tr("by the exchange"),
         )
     if seen.ending is not None and seen.ending.at < asked + 3.0:
-        return f"after the rejection, {seen.ending.describe()}"
+        return tr("after the rejection, {ending}", ending=seen.ending.describe())
     quiet = [s for s in FIRST if not _prices_of(seen, s, asked + 0.5, asked + 3.0)]
     if quiet:
-        return f"after the rejection at {asked:.1f} s no more {quiet[0]} prices arrived"
+        return tr(
+            "after the rejection at {asked:.1f} s no more {symbol} prices arrived",
+            asked=asked,
+            symbol=quiet[0],
+        )
     return None
 
 
@@ -362,14 +431,19 @@ def _added_while_down(seen: Observed) -> str | None:
         return not_reached(seen.ending)
     problems = [p for p in seen.call_problems if f"subscribe({seen.removed!r})" in p]
     if problems:
-        return problems[-1] + ": while disconnected, keep it in the list for the next connection"
+        return problems[-1] + tr(
+            ": while disconnected, keep it in the list for the next connection"
+        )
     back = opened_after(seen.attempts, added)
     if back is None or back.wire is None:
-        return "it did not reconnect after the outage" + ended(seen.ending)
+        return tr("it did not reconnect after the outage") + ended(seen.ending)
     if seen.removed not in restored(back.wire):
-        return (
-            f"{seen.removed} was subscribed at {added:.1f} s while disconnected, but not "
-            f"requested when it reconnected at {back.at:.1f} s"
+        return tr(
+            "{removed} was subscribed at {added:.1f} s while disconnected, but not "
+            "requested when it reconnected at {at:.1f} s",
+            removed=seen.removed,
+            added=added,
+            at=back.at,
         )
     return None
 
@@ -380,66 +454,80 @@ def blocker(seen: Observed) -> str | None:
         return None
     if seen.ending is not None:
         return seen.ending.describe()
-    return "it never opened a connection" + (
+    return tr("it never opened a connection") + (
         f" ({seen.call_problems[0]})" if seen.call_problems else ""
     )
 
 
 CHECKS = [
     Check(
-        "subscribes to the wanted pairs on connecting",
+        Text("subscribes to the wanted pairs on connecting"),
         1,
         _first_subscriptions,
-        f"{' and '.join(FIRST)} (subscribed before run()) requested on the first connection",
+        Text(
+            "{pairs} (subscribed before run()) requested on the first connection",
+            pairs=" and ".join(FIRST),
+        ),
     ),
     Check(
-        "subscribe() while connected takes effect at once",
+        Text("subscribe() while connected takes effect at once"),
         1,
         _added_while_connected,
-        f"subscribe({ADDED!r}) sends the request on the open connection; its prices arrive",
+        Text(
+            "subscribe({added_symbol!r}) sends the request on the open connection; its "
+            "prices arrive",
+            added_symbol=ADDED,
+        ),
     ),
     Check(
-        "restores every subscription after each reconnect",
+        Text("restores every subscription after each reconnect"),
         2,
         _restores,
-        f"every wanted pair requested within {RESTORE_WITHIN:g} s of each new connection",
+        Text(
+            "every wanted pair requested within {within:g} s of each new connection",
+            within=RESTORE_WITHIN,
+        ),
     ),
     Check(
-        "restores each subscription once",
+        Text("restores each subscription once"),
         1,
         _once_each,
-        "no pair requested twice on one connection",
+        Text("no pair requested twice on one connection"),
     ),
     Check(
-        "unsubscribe() removes a pair for good",
+        Text("unsubscribe() removes a pair for good"),
         1,
         _unsubscribe,
-        "an unsubscribe request, the pair gone from `subscriptions` and not restored, also "
-        "when unsubscribed while disconnected",
+        Text(
+            "an unsubscribe request, the pair gone from `subscriptions` and not "
+            "restored, also when unsubscribed while disconnected"
+        ),
     ),
     Check(
-        "a rejected subscription is reported",
+        Text("a rejected subscription is reported"),
         1,
         _rejection_reported,
-        "on_rejected(symbol, reason) called once for the unknown symbol",
+        Text("on_rejected(symbol, reason) called once for the unknown symbol"),
     ),
     Check(
-        "a rejected subscription is dropped, not retried",
+        Text("a rejected subscription is dropped, not retried"),
         1,
         _rejection_dropped,
-        "the unknown symbol asked for once, then gone from `subscriptions`",
+        Text("the unknown symbol asked for once, then gone from `subscriptions`"),
     ),
     Check(
-        "the other subscriptions are unharmed",
+        Text("the other subscriptions are unharmed"),
         1,
         _others_unharmed,
-        "the same connection kept, prices of the other pairs still arriving",
+        Text("the same connection kept, prices of the other pairs still arriving"),
     ),
     Check(
-        "a pair added while disconnected is subscribed on reconnecting",
+        Text("a pair added while disconnected is subscribed on reconnecting"),
         1,
         _added_while_down,
-        "subscribe() while disconnected keeps the pair and requests it on the next connection",
+        Text(
+            "subscribe() while disconnected keeps the pair and requests it on the next connection"
+        ),
     ),
 ]
 
@@ -457,4 +545,4 @@ def _open_at(seen: Observed, moment: float) -> Wire | None:
 
 def _names(symbols: Any) -> str:
     symbols = sorted(symbols)
-    return ", ".join(symbols) if symbols else "nothing"
+    return ", ".join(symbols) if symbols else tr("nothing")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exchange.memory import InMemoryExchange
+from ..i18n import Text, tr
 from .harness import (
     Ending,
     Scenario,
@@ -183,12 +184,17 @@ def bursts(orders: list[Order], gap: float = 1.0) -> list[list[Order]]:
 
 def _trades_when_healthy(seen: Observed) -> str | None:
     if not seen.orders:
-        return "no order was sent to any exchange" + ended(seen.ending)
+        return tr("no order was sent to any exchange") + ended(seen.ending)
     first = min(a for a, _ in seen.outages.get("beta", [(30.0, 0)]))
     for name in NAMES:
         done = [o for o in seen.of(name, 0.0, first) if o.ok]
         if len(done) < 5:
-            return f"only {len(done)} orders went to {name} in the first {first:.0f} s"
+            return tr(
+                "only {count} orders went to {name} in the first {first:.0f} s",
+                count=len(done),
+                name=name,
+                first=first,
+            )
     return None
 
 
@@ -199,11 +205,15 @@ def _opens(seen: Observed) -> str | None:
     orders = seen.of("beta", start, end)
     groups = bursts(orders, gap=3.0)
     if not orders:
-        return "no order went to beta during its outage" + ended(seen.ending)
+        return tr("no order went to beta during its outage") + ended(seen.ending)
     if len(groups[0]) > MAX_THRESHOLD:
-        return (
-            f"no breaker opened: beta's orders failed from {start:.0f} s to {end:.0f} s and it "
-            f"kept sending them ({len(groups[0])} in a row, {len(orders)} in all)"
+        return tr(
+            "no breaker opened: beta's orders failed from {start:.0f} s to {end:.0f} s "
+            "and it kept sending them ({count} in a row, {total} in all)",
+            start=start,
+            end=end,
+            count=len(groups[0]),
+            total=len(orders),
         )
     return None
 
@@ -215,9 +225,12 @@ def _closed_while_open(seen: Observed) -> str | None:
         bad += [o for o in seen.of(name) if state_at(states, o.at) == "open"]
     if bad:
         first = bad[0]
-        return (
-            f"traded on {first.venue} while its breaker was open: {len(bad)} order(s), the first "
-            f"at {first.at:.1f} s, when your log said it was open"
+        return tr(
+            "traded on {venue} while its breaker was open: {count} order(s), the first at "
+            "{at:.1f} s, when your log said it was open",
+            venue=first.venue,
+            count=len(bad),
+            at=first.at,
         )
     if not seen.outages:
         return not_reached(seen.ending)
@@ -225,10 +238,12 @@ def _closed_while_open(seen: Observed) -> str | None:
     groups = bursts(seen.of("beta", start, end), gap=3.0)
     for group in groups[1:]:
         if len(group) > MAX_TRIALS:
-            return (
-                f"half-open let {len(group)} orders to beta through in a row from "
-                f"{group[0].at:.1f} s while it was still failing (a trial is one order, and a "
-                "failed trial opens the breaker again)"
+            return tr(
+                "half-open let {count} orders to beta through in a row from {at:.1f} s while "
+                "it was still failing (a trial is one order, and a failed trial opens the "
+                "breaker again)",
+                count=len(group),
+                at=group[0].at,
             )
     return None
 
@@ -242,11 +257,14 @@ def _recovers(seen: Observed) -> str | None:
             if not after or after[0].at > end + MAX_RESET + 2.0:
                 last = seen.of(name, 0.0, end)
                 since = f" since {last[-1].at:.1f} s" if last else ""
-                return (
-                    f"never half-opened: {name} recovered at {end:.1f} s but no order went "
-                    f"through{since} within {MAX_RESET:g} s"
-                    + (f" (first at {after[0].at:.1f} s)" if after else "")
-                )
+                return tr(
+                    "never half-opened: {name} recovered at {end:.1f} s but no order went "
+                    "through{since} within {limit:g} s",
+                    name=name,
+                    end=end,
+                    since=since,
+                    limit=MAX_RESET,
+                ) + (tr(" (first at {at:.1f} s)", at=after[0].at) if after else "")
     return None
 
 
@@ -258,14 +276,16 @@ def _single_failures(seen: Observed) -> str | None:
     ]
     if opened:
         failed = sum(1 for o in seen.of("gamma", 0.0, opened[0][0] + 1e-6) if not o.ok)
-        return (
-            f"opened after a single failure: gamma failed one order at a time (each failure "
-            f"followed by successes), and its breaker opened at {opened[0][0]:.1f} s after "
-            f"{failed} such failure(s)"
+        return tr(
+            "opened after a single failure: gamma failed one order at a time (each "
+            "failure followed by successes), and its breaker opened at {opened:.1f} s "
+            "after {failed} such failure(s)",
+            opened=opened[0][0],
+            failed=failed,
         )
     pauses = _pauses(seen.of("gamma"), seen.end)
     if pauses:
-        return f"gamma stopped trading from {pauses[0]:.1f} s after one failed order"
+        return tr("gamma stopped trading from {at:.1f} s after one failed order", at=pauses[0])
     return None
 
 
@@ -276,9 +296,11 @@ def _independent(seen: Observed) -> str | None:
     for name in ("alpha", "gamma"):
         pauses = _pauses(seen.of(name, start, end), end, start)
         if pauses:
-            return (
-                f"one breaker for all exchanges: {name} stopped trading at {pauses[0]:.1f} s "
-                "while only beta was failing"
+            return tr(
+                "one breaker for all exchanges: {name} stopped trading at {at:.1f} s "
+                "while only beta was failing",
+                name=name,
+                at=pauses[0],
             )
     return None
 
@@ -287,23 +309,48 @@ def _logged(seen: Observed) -> str | None:
     last = dict.fromkeys(NAMES, "closed")
     for at, name, old, new in seen.transitions:
         if name not in NAMES:
-            return f"on_transition got the name {name!r}; the exchanges are {', '.join(NAMES)}"
+            return tr(
+                "on_transition got the name {name!r}; the exchanges are {names}",
+                name=name,
+                names=", ".join(NAMES),
+            )
         old, new = _state(old), _state(new)
         if old not in STATES or new not in STATES:
-            return f"on_transition({name!r}, {old!r}, {new!r}): the states are {', '.join(STATES)}"
+            return tr(
+                "on_transition({name!r}, {old!r}, {new!r}): the states are {states}",
+                name=name,
+                old=old,
+                new=new,
+                states=", ".join(STATES),
+            )
         if (old, new) not in MOVES:
-            return f"at {at:.1f} s the log shows {name} going {old} → {new}, not a breaker move"
+            return tr(
+                "at {at:.1f} s the log shows {name} going {old} → {new}, not a breaker move",
+                at=at,
+                name=name,
+                old=old,
+                new=new,
+            )
         if old != last[name]:
-            return (
-                f"at {at:.1f} s the log shows {name} going {old} → {new}, but the last state "
-                f"logged for it was {last[name]}: a transition is missing"
+            return tr(
+                "at {at:.1f} s the log shows {name} going {old} → {new}, but the last state "
+                "logged for it was {last}: a transition is missing",
+                at=at,
+                name=name,
+                old=old,
+                new=new,
+                last=last[name],
             )
         last[name] = new
     beta = [_state(new) for _, name, _, new in seen.transitions if name == "beta"]
     for state in ("open", "half_open", "closed"):
         if state not in beta:
-            shown = " → ".join(beta) or "nothing"
-            return f"beta failed and recovered, but the log never shows '{state}' ({shown})"
+            shown = " → ".join(beta) or tr("nothing")
+            return tr(
+                "beta failed and recovered, but the log never shows '{state}' ({shown})",
+                state=state,
+                shown=shown,
+            )
     return None
 
 
@@ -316,10 +363,21 @@ def _can_trade(seen: Observed) -> str | None:
         return not_reached(seen.ending)
     for at, name, value in seen.can_trade:
         if not isinstance(value, bool):
-            return f"can_trade({name!r}) returned {value!r} at {at:.0f} s, not True or False"
+            return tr(
+                "can_trade({name!r}) returned {value!r} at {at:.0f} s, not True or False",
+                name=name,
+                value=value,
+                at=at,
+            )
         logged = state_at(logged_states(seen, name), at)
         if value != (logged != "open"):
-            return f"at {at:.0f} s can_trade({name!r}) was {value} while its breaker was {logged}"
+            return tr(
+                "at {at:.0f} s can_trade({name!r}) was {value} while its breaker was {logged}",
+                at=at,
+                name=name,
+                value=value,
+                logged=logged,
+            )
     return None
 
 
@@ -329,57 +387,63 @@ def blocker(seen: Observed) -> str | None:
         return None
     if seen.ending is not None:
         return seen.ending.describe()
-    return "no order was sent to any exchange"
+    return tr("no order was sent to any exchange")
 
 
 CHECKS = [
     Check(
-        "trades on every exchange while they are healthy",
+        Text("trades on every exchange while they are healthy"),
         1,
         _trades_when_healthy,
-        "orders to alpha, beta and gamma as their prices arrive",
+        Text("orders to alpha, beta and gamma as their prices arrive"),
     ),
     Check(
-        "the breaker opens on repeated failures",
+        Text("the breaker opens on repeated failures"),
         1,
         _opens,
-        f"at most {MAX_THRESHOLD} failed orders in a row, then a pause",
+        Text(
+            "at most {most} failed orders in a row, then a pause",
+            most=MAX_THRESHOLD,
+        ),
     ),
     Check(
-        "no orders while the breaker is open",
+        Text("no orders while the breaker is open"),
         2,
         _closed_while_open,
-        f"no order while open; a half-open breaker lets at most {MAX_TRIALS} trials through",
+        Text(
+            "no order while open; a half-open breaker lets at most {most} trials through",
+            most=MAX_TRIALS,
+        ),
     ),
     Check(
-        "trading resumes when the exchange recovers",
+        Text("trading resumes when the exchange recovers"),
         2,
         _recovers,
-        f"a trial within {MAX_RESET:g} s; its success closes the breaker",
+        Text("a trial within {limit:g} s; its success closes the breaker", limit=MAX_RESET),
     ),
     Check(
-        "a single failure does not open the breaker",
+        Text("a single failure does not open the breaker"),
         1,
         _single_failures,
-        "gamma's occasional failed order costs nothing more",
+        Text("gamma's occasional failed order costs nothing more"),
     ),
     Check(
-        "one breaker per exchange",
+        Text("one breaker per exchange"),
         1,
         _independent,
-        "alpha and gamma trade on while beta's breaker is open",
+        Text("alpha and gamma trade on while beta's breaker is open"),
     ),
     Check(
-        "every transition is logged",
+        Text("every transition is logged"),
         1,
         _logged,
-        "on_transition(name, old, new) for closed → open → half_open → closed (or → open)",
+        Text("on_transition(name, old, new) for closed → open → half_open → closed (or → open)"),
     ),
     Check(
-        "can_trade() follows the breaker",
+        Text("can_trade() follows the breaker"),
         1,
         _can_trade,
-        "can_trade(name) False while that exchange's breaker is open, else True",
+        Text("can_trade(name) False while that exchange's breaker is open, else True"),
     ),
 ]
 
