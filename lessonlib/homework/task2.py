@@ -357,7 +357,9 @@ def _rejection_reported(seen: Observed) -> str | None:
         return not_reached(seen.ending)
     reports = [(t, s, r) for t, s, r in seen.rejected if s == seen.unknown]
     if not reports:
-        others = f" (it reported {seen.rejected[0][1]!r})" if seen.rejected else ""
+        others = (
+            tr(" (it reported {symbol!r})", symbol=seen.rejected[0][1]) if seen.rejected else ""
+        )
         return tr(
             "the exchange rejected {unknown} (unknown_symbol) at {asked:.1f} s and "
             "on_rejected was never called with it{others}",

@@ -136,7 +136,9 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
                     try:
                         seen.can_trade.append((loop.time(), name, system.can_trade(name)))
                     except Exception as error:
-                        seen.can_trade.append((loop.time(), name, f"raised {explain(error)}"))
+                        seen.can_trade.append(
+                            (loop.time(), name, tr("raised {error}", error=explain(error)))
+                        )
         finally:
             seen.end = loop.time()
             await student.stop()
@@ -256,7 +258,7 @@ def _recovers(seen: Observed) -> str | None:
             after = [o for o in seen.of(name, end) if o.ok]
             if not after or after[0].at > end + MAX_RESET + 2.0:
                 last = seen.of(name, 0.0, end)
-                since = f" since {last[-1].at:.1f} s" if last else ""
+                since = tr(" since {at:.1f} s", at=last[-1].at) if last else ""
                 return tr(
                     "never half-opened: {name} recovered at {end:.1f} s but no order went "
                     "through{since} within {limit:g} s",

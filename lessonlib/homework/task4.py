@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import Text, tr
 from .harness import Ending, Scenario, construct, explain, find_class
 from .report import Check
 
@@ -168,7 +169,7 @@ def _call(seen: Observed, what: str, method: Any, *args: Any) -> Any:
         return method(*args)
     except Exception as error:
         if len(seen.problems) < 5:
-            seen.problems.append(f"{what} raised {explain(error)}")
+            seen.problems.append(tr("{what} raised {explain}", what=what, explain=explain(error)))
         return None
 
 
@@ -181,55 +182,73 @@ def _problems(seen: Observed) -> str | None:
 
 def _uptime(seen: Observed) -> str | None:
     if not seen.samples:
-        return _problems(seen) or "uptime() was never asked: the scenario stopped early"
+        return _problems(seen) or tr("uptime() was never asked: the scenario stopped early")
     for at, name, value, _ in seen.samples:
         truth = uptime(seen, name, at)
         if not _number(value):
-            return (
-                f"uptime({name!r}, {seen.origin + at:g}) returned {value!r}, not a number of "
-                "seconds"
+            return tr(
+                "uptime({name!r}, {moment:g}) returned {value!r}, not a number of seconds",
+                name=name,
+                moment=seen.origin + at,
+                value=value,
             )
         if abs(value - truth) > UPTIME_TOLERANCE:
             hint = ""
             if _open_outage(seen, name, at) is None and _counted_to_last_change(
                 seen, name, at, value
             ):
-                hint = ": the current connection's time is not counted until it ends"
-            return (
-                f"uptime({name!r}, {seen.origin + at:g}) = {value:.1f} s; it was up "
-                f"{truth:.1f} s of the {at:g} s since start={seen.origin:g}{hint}"
+                hint = tr(": the current connection's time is not counted until it ends")
+            return tr(
+                "uptime({name!r}, {moment:g}) = {value:.1f} s; it was up {truth:.1f} s of "
+                "the {at:g} s since start={origin:g}{hint}",
+                name=name,
+                moment=seen.origin + at,
+                value=value,
+                truth=truth,
+                at=at,
+                origin=seen.origin,
+                hint=hint,
             )
     return None
 
 
 def _reliability(seen: Observed) -> str | None:
     if not seen.samples:
-        return _problems(seen) or "reliability() was never asked: the scenario stopped early"
+        return _problems(seen) or tr("reliability() was never asked: the scenario stopped early")
     wrong = []
     for at, name, _, value in seen.samples:
         if not _number(value):
-            return (
-                f"reliability({name!r}, {seen.origin + at:g}) returned {value!r}, not a percentage"
+            return tr(
+                "reliability({name!r}, {moment:g}) returned {value!r}, not a percentage",
+                name=name,
+                moment=seen.origin + at,
+                value=value,
             )
         if abs(value - reliability(seen, name, at)) > PERCENT_TOLERANCE:
             wrong.append((at, name, value))
     if not wrong:
         return None
     at, name, value = wrong[0]
-    said = (
-        f"reliability({name!r}, {seen.origin + at:g}) = {value:.2f}; connected "
-        f"{reliability(seen, name, at):.2f} % of the {at:g} s since start={seen.origin:g}"
+    said = tr(
+        "reliability({name!r}, {moment:g}) = {value:.2f}; connected {truth:.2f} % of the "
+        "{at:g} s since start={origin:g}",
+        name=name,
+        moment=seen.origin + at,
+        value=value,
+        truth=reliability(seen, name, at),
+        at=at,
+        origin=seen.origin,
     )
     diagnoses = (
-        (lambda n, t: reliability(seen, n, t) / 100, ": a fraction, not a percent (× 100)"),
-        (lambda n, t: _by_events(seen, n, t), ": counted from events instead of time"),
+        (lambda n, t: reliability(seen, n, t) / 100, tr(": a fraction, not a percent (× 100)")),
+        (lambda n, t: _by_events(seen, n, t), tr(": counted from events instead of time")),
         (
             lambda n, t: 100.0 * uptime(seen, n, t) / (seen.origin + t),
-            f": measured from 0, not from start={seen.origin:g}",
+            tr(": measured from 0, not from start={origin:g}", origin=seen.origin),
         ),
         (
             lambda n, t: _since_first_up(seen, n, t),
-            ": the time before its first connection is downtime too",
+            tr(": the time before its first connection is downtime too"),
         ),
     )
     for model, diagnosis in diagnoses:
@@ -246,20 +265,36 @@ def _alerts_raised(seen: Observed) -> str | None:
         crossed = _crossing(seen, name, at)
         raised = [t for t, n, _ in seen.alerts if n == name and crossed - 1e-6 <= t]
         if not raised or raised[0] > at + ALERT_DELAY:
-            late = f"; the alert came only at {raised[0]:.1f} s" if raised else ""
-            return (
-                f"no alert when {name} fell below {THRESHOLD:g} % at {crossed:.1f} s"
-                f" ({reliability(seen, name, at):.2f} % at {at:.0f} s){late}"
-                + (": judge on every check(), not only when a connection changes" if late else "")
-            )
+            late = tr("; the alert came only at {at:.1f} s", at=raised[0]) if raised else ""
+            return tr(
+                "no alert when {name} fell below {threshold:g} % at {crossed:.1f} s "
+                "({reliability:.2f} % at {at:.0f} s){late}",
+                name=name,
+                threshold=THRESHOLD,
+                crossed=crossed,
+                reliability=reliability(seen, name, at),
+                at=at,
+                late=late,
+            ) + (tr(": judge on every check(), not only when a connection changes") if late else "")
     for t, name, value in seen.alerts:
         truth = reliability(seen, name, t) if name in NAMES else None
         if not _number(value) or truth is None or abs(value - truth) > 0.1:
             return (
-                f"on_alert({name!r}, {value!r}) at {t:.1f} s: expected the exchange and its "
-                f"reliability in percent ({truth:.2f})"
+                tr(
+                    "on_alert({name!r}, {value!r}) at {t:.1f} s: expected the exchange and its "
+                    "reliability in percent ({truth:.2f})",
+                    name=name,
+                    value=value,
+                    t=t,
+                    truth=truth,
+                )
                 if truth is not None
-                else f"on_alert({name!r}, {value!r}): not one of {', '.join(NAMES)}"
+                else tr(
+                    "on_alert({name!r}, {value!r}): not one of {names}",
+                    name=name,
+                    value=value,
+                    names=", ".join(NAMES),
+                )
             )
     return None
 
@@ -270,13 +305,18 @@ def _no_flapping(seen: Observed) -> str | None:
     raised = [t for t, n, _ in seen.alerts if n == "flappy"]
     first_phase = [t for t in raised if t < 2000 * _scale(seen)]
     if len(first_phase) > 1:
-        return (
-            f"the alert flaps: {len(first_phase)} alerts for flappy at "
-            f"{', '.join(f'{t:.0f}' for t in first_phase[:5])} s while it hovered around "
-            f"{THRESHOLD:g} % without recovering; raise it once, and again only after a recovery"
+        return tr(
+            "the alert flaps: {count} alerts for flappy at {times} s while it hovered "
+            "around {threshold:g} % without recovering; raise it once, and again only "
+            "after a recovery",
+            count=len(first_phase),
+            times=", ".join(f"{t:.0f}" for t in first_phase[:5]),
+            threshold=THRESHOLD,
         )
     if len(raised) > count:
-        return f"{len(raised)} alerts for flappy, {count} expected"
+        return tr(
+            "{count} alerts for flappy, {expected} expected", count=len(raised), expected=count
+        )
     return None
 
 
@@ -285,9 +325,12 @@ def _realerts(seen: Observed) -> str | None:
     again = expected[-1]
     raised = [t for t, n, _ in seen.alerts if n == "flappy" and t >= again - ALERT_DELAY]
     if not raised or raised[0] > again + ALERT_DELAY:
-        return (
-            f"flappy recovered to {reliability(seen, 'flappy', 6900 * _scale(seen)):.1f} % and "
-            f"fell below {THRESHOLD:g} % again at {again:.0f} s, but it was not alerted again"
+        return tr(
+            "flappy recovered to {reliability:.1f} % and fell below {threshold:g} % "
+            "again at {again:.0f} s, but it was not alerted again",
+            reliability=reliability(seen, "flappy", 6900 * _scale(seen)),
+            threshold=THRESHOLD,
+            again=again,
         )
     return None
 
@@ -295,12 +338,17 @@ def _realerts(seen: Observed) -> str | None:
 def _quiet(seen: Observed) -> str | None:
     early = [(t, n) for t, n, _ in seen.alerts if t < MIN_OBSERVED]
     if early:
-        return f"an alert for {early[0][1]} at {early[0][0]:.0f} s, before a minute of monitoring"
+        return tr(
+            "an alert for {name} at {at:.0f} s, before a minute of monitoring",
+            name=early[0][1],
+            at=early[0][0],
+        )
     steady = [t for t, n, _ in seen.alerts if n == "steady"]
     if steady:
-        return (
-            f"steady was alerted at {steady[0]:.0f} s with its reliability at "
-            f"{reliability(seen, 'steady', steady[0]):.2f} %"
+        return tr(
+            "steady was alerted at {at:.0f} s with its reliability at {reliability:.2f} %",
+            at=steady[0],
+            reliability=reliability(seen, "steady", steady[0]),
         )
     return None
 
@@ -308,21 +356,34 @@ def _quiet(seen: Observed) -> str | None:
 def _summary(seen: Observed) -> str | None:
     summary = seen.summary
     if summary is None:
-        return _problems(seen) or "summary() returned None"
+        return _problems(seen) or tr("summary() returned None")
     if not isinstance(summary, Mapping):
-        return f"summary() returned a {type(summary).__name__}; expected a dict per exchange"
+        return tr(
+            "summary() returned a {kind}; expected a dict per exchange",
+            kind=type(summary).__name__,
+        )
     for name in NAMES:
         row = summary.get(name)
         if not isinstance(row, Mapping):
-            return f"summary() has no dict for {name!r} (keys: {sorted(map(str, summary))})"
+            return tr(
+                "summary() has no dict for {name!r} (keys: {keys})",
+                name=name,
+                keys=sorted(map(str, summary)),
+            )
         missing = [m for m in METRICS if m not in row]
         if missing:
-            return f"summary()[{name!r}] lacks {', '.join(missing)}"
+            return tr("summary()[{name!r}] lacks {missing}", name=name, missing=", ".join(missing))
         truth = _metrics(seen, name)
         for metric in METRICS:
             value = row[metric]
             if not _number(value) or abs(value - truth[metric]) > _tolerance(metric, truth[metric]):
-                return f"summary()[{name!r}][{metric!r}] = {value!r}; expected {truth[metric]:g}"
+                return tr(
+                    "summary()[{name!r}][{metric!r}] = {value!r}; expected {truth:g}",
+                    name=name,
+                    metric=metric,
+                    value=value,
+                    truth=truth[metric],
+                )
     return None
 
 
@@ -332,46 +393,46 @@ def blocker(seen: Observed) -> str | None:
         return None
     if seen.problems:
         return seen.problems[0]
-    return "the monitor was never asked anything: the scenario stopped early"
+    return tr("the monitor was never asked anything: the scenario stopped early")
 
 
 CHECKS = [
-    Check("uptime", 1, _uptime, "seconds connected since monitoring began"),
+    Check(Text("uptime"), 1, _uptime, Text("seconds connected since monitoring began")),
     Check(
-        "reliability in percent of time",
+        Text("reliability in percent of time"),
         2,
         _reliability,
-        "100 × time connected / time monitored (before the first connection counts as down)",
+        Text("100 × time connected / time monitored (before the first connection counts as down)"),
     ),
     Check(
-        "an alert when an exchange falls below 95 %",
+        Text("an alert when an exchange falls below 95 %"),
         2,
         _alerts_raised,
-        "on_alert(name, reliability) at the first check() after it falls below 95 %",
+        Text("on_alert(name, reliability) at the first check() after it falls below 95 %"),
     ),
     Check(
-        "the alert does not flap",
+        Text("the alert does not flap"),
         1,
         _no_flapping,
-        "one alert while it hovers around 95 %; re-armed only after recovering",
+        Text("one alert while it hovers around 95 %; re-armed only after recovering"),
     ),
     Check(
-        "a new alert after a recovery",
+        Text("a new alert after a recovery"),
         1,
         _realerts,
-        "alerted again when it falls below 95 % after having recovered",
+        Text("alerted again when it falls below 95 % after having recovered"),
     ),
     Check(
-        "no false alerts",
+        Text("no false alerts"),
         1,
         _quiet,
-        "no alert in the first minute, none for an exchange above 95 %",
+        Text("no alert in the first minute, none for an exchange above 95 %"),
     ),
     Check(
-        "a summary of every metric",
+        Text("a summary of every metric"),
         2,
         _summary,
-        f"summary(at)[name] with {', '.join(METRICS)}",
+        Text("summary(at)[name] with {metrics}", metrics=", ".join(METRICS)),
     ),
 ]
 
