@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import errno
 import ipaddress
-import os
 import signal
 import sys
 import threading
@@ -19,55 +18,31 @@ from .market import STARTING_PRICES
 from .server import PracticeExchange
 
 
-def environment_language(environ: dict[str, str] | None = None) -> str:
-    """The language the terminal asks for (LC_ALL, LC_MESSAGES, LANG, as gettext reads
-    them): "ru" for a Russian locale, else English, the course's source language."""
-    environ = os.environ if environ is None else environ
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        if value := environ.get(name):
-            try:
-                return i18n.language_of(value)
-            except ValueError:  # a language the course does not have: its source, English
-                return i18n.SOURCE
-    return i18n.SOURCE
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    chooser = argparse.ArgumentParser(add_help=False)
-    chooser.add_argument("--lang", type=i18n.language_of, default=environment_language())
-    i18n.use(chooser.parse_known_args(argv)[0].lang)
     parser = argparse.ArgumentParser(
         prog="python -m lessonlib.exchange",
-        description=tr(
-            "Run Reconnect Lab's practice exchange: a WebSocket server that breaks "
-            "on command. Type fault commands (help lists them) while it runs."
-        ),
+        description="Run Reconnect Lab's practice exchange: a WebSocket server that breaks "
+        "on command. Type fault commands (help lists them) while it runs.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help=tr("address to bind (loopback: this machine only)")
+        "--host", default="127.0.0.1", help="address to bind (loopback: this machine only)"
     )
-    parser.add_argument("--port", type=int, default=8765, help=tr("port (0: any free port)"))
-    parser.add_argument("--tick-rate", type=float, default=10.0, help=tr("tickers/s per symbol"))
-    parser.add_argument("--seed", type=int, default=0, help=tr("seed of the price walk"))
+    parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    parser.add_argument("--tick-rate", type=float, default=10.0, help="tickers/s per symbol")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the price walk")
     parser.add_argument(
-        "--heartbeat-interval", type=float, default=1.0, help=tr("seconds between heartbeats")
+        "--heartbeat-interval", type=float, default=1.0, help="seconds between heartbeats"
     )
     parser.add_argument(
-        "--symbols", default=",".join(STARTING_PRICES), help=tr("comma-separated symbols")
+        "--symbols", default=",".join(STARTING_PRICES), help="comma-separated symbols"
     )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
         metavar="COMMAND",
-        help=tr('a fault command to run at start, e.g. "every 10 drop" (repeatable)'),
-    )
-    parser.add_argument(
-        "--lang",
-        type=i18n.language_of,
-        default=i18n.current(),
-        help=tr("language of the console: en or ru (default: from LANG)"),
+        help='a fault command to run at start, e.g. "every 10 drop" (repeatable)',
     )
     parser.add_argument(
         "--lang",
@@ -93,22 +68,19 @@ def exposure_warning(host: str) -> str | None:
     if host == "localhost":
         return None
     if not host:
-        return _exposed(tr("every interface"))
+        return _EXPOSED.format(host="every interface")
     try:
         if ipaddress.ip_address(host).is_loopback:
             return None
     except ValueError:  # a host name: it may resolve to anything
         pass
-    return _exposed(host)
+    return _EXPOSED.format(host=host)
 
 
-def _exposed(host: str) -> str:
-    return tr(
-        "warning: listening on {host}: the practice exchange is then reachable from the "
-        "network, with no authentication; use --host 127.0.0.1 unless other machines must "
-        "connect",
-        host=host,
-    )
+_EXPOSED = (
+    "warning: listening on {host}: the practice exchange is then reachable from the network, "
+    "with no authentication; use --host 127.0.0.1 unless other machines must connect"
+)
 
 
 def banner(exchange: PracticeExchange) -> str:
@@ -179,23 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(serve(args))
     except ValueError as error:  # a bad option value: say which, no traceback
-        print(tr("error: {error}", error=error), file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         hint = ""
         if error.errno == errno.EADDRINUSE:
-            hint = "\n" + tr(
-                "port {port} is in use (another exchange still running?): stop it, "
-                "or pass --port 0 for any free port (the banner prints which)",
-                port=args.port,
+            hint = (
+                f"\nport {args.port} is in use (another exchange still running?): stop it, "
+                "or pass --port 0 for any free port (the banner prints which)"
             )
-        cannot = tr(
-            "error: cannot listen on {host}:{port}: {error}",
-            host=args.host,
-            port=args.port,
-            error=error,
-        )
-        print(cannot + hint, file=sys.stderr)
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}{hint}", file=sys.stderr)
         return 1
     return 0
 

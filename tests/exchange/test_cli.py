@@ -13,12 +13,12 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError
 
-from lessonlib.exchange.__main__ import environment_language, exposure_warning
+from lessonlib.exchange.__main__ import exposure_warning
 
 
 def start(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "lessonlib.exchange", "--port", "0", "--lang", "en", *args],
+        [sys.executable, "-m", "lessonlib.exchange", "--port", "0", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -129,20 +129,3 @@ def test_an_address_other_machines_reach_is_warned_about(host: str, warned: bool
     assert (warning is not None) == warned
     if warning:
         assert "reachable from the network" in warning
-
-
-@pytest.mark.parametrize(
-    ("environ", "language"),
-    [
-        ({"LANG": "ru_RU.UTF-8"}, "ru"),
-        ({"LANG": "en_GB.UTF-8", "LC_ALL": "ru_RU.UTF-8"}, "ru"),
-        ({"LANG": "ru_RU.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}, "en"),
-        ({"LANG": "C.UTF-8"}, "en"),
-        ({"LANG": "de_DE.UTF-8"}, "en"),
-        ({}, "en"),
-    ],
-)
-def test_the_console_speaks_the_language_the_terminal_asks_for(
-    environ: dict[str, str], language: str
-) -> None:
-    assert environment_language(environ) == language
