@@ -102,7 +102,9 @@ class ExchangeCore:
             for symbol in self.market.symbols
         }
         # Books change in batches, at most BOOK_RATE a second, as venues send depth updates
-        # every 100 ms or so: the book moves on every ``_book_every``-th tick.
+        # every 100 ms or so: the book moves on every ``_book_every``-th tick. A book no one
+        # listens to stands still and catches up with the mid when someone subscribes, so
+        # that ticker-only runs (most lessons, every homework check) pay nothing for books.
         self._book_every = max(1, round(self.tick_rate / BOOK_RATE))
         self._ticks = 0
         # A snapshot request is answered this long after it arrives, as a venue's REST
@@ -200,8 +202,17 @@ class ExchangeCore:
             listeners.discard(session)
 
     def listen(self, session: Session, symbol: str, channel: str = "ticker") -> None:
-        listeners = self._book_listeners if channel == "book" else self._listeners
-        listeners[symbol].add(session)
+        if channel == "book":
+            self._catch_up_book(symbol)
+            self._book_listeners[symbol].add(session)
+        else:
+            self._listeners[symbol].add(session)
+
+    def _catch_up_book(self, symbol: str) -> None:
+        """Bring a book that stood still (no listener) to the current mid; its changes go to
+        no one, and the next id carries on from them."""
+        if not self._book_listeners[symbol]:
+            self.books[symbol].move(self.market.mid(symbol))
 
     def unlisten(self, session: Session, symbol: str, channel: str = "ticker") -> None:
         listeners = self._book_listeners if channel == "book" else self._listeners
@@ -212,6 +223,7 @@ class ExchangeCore:
     ) -> None:
         """Take the snapshot now and send it ``snapshot_delay`` later, after the updates
         that follow it: the client must buffer them and drop those the snapshot covers."""
+        self._catch_up_book(symbol)
         book = self.books[symbol]
         bids, asks = book.top(depth)
         frame = encode(BookSnapshot(request_id, symbol, book.update_id, tuple(bids), tuple(asks)))
@@ -257,11 +269,14 @@ class ExchangeCore:
                     for session in tuple(listeners):
                         session.push(frame)
             if books_move:
+                book_listeners = self._book_listeners[symbol]
+                if not book_listeners:
+                    self.faults.skips_book(symbol)  # a skip counts book updates all the same
+                    continue
                 changes = self.books[symbol].move(self.market.mid(symbol))
                 if self.faults.skips_book(symbol):
                     continue  # a skip loses book updates too: the ids jump
-                book_listeners = self._book_listeners[symbol]
-                if book_listeners and changes.first <= changes.last:
+                if changes.first <= changes.last:
                     self._send_book_update(symbol, changes, ts, book_listeners)
 
     def _send_book_update(self, symbol: str, changes: Any, ts: float, to: set[Session]) -> None:

@@ -190,3 +190,33 @@ def test_skip_loses_book_updates_and_garbage_cuts_one_short(kind: str) -> None:
     assert len(cut) == 1, texts
     with_checksums = [json.loads(t) for t in texts if t.endswith("}") and "book_update" in t]
     assert all("checksum" in u for u in with_checksums)
+
+
+def test_a_book_no_one_listened_to_is_served_around_the_current_price(kind: str) -> None:
+    """Books stand still while no one listens; whoever subscribes or asks for a snapshot
+    gets the book around the price the tickers show now, not where it stood."""
+
+    async def scenario() -> tuple[float, dict[str, Any], float, dict[str, Any]]:
+        async with running(kind, tick_rate=1) as exchange:
+            drifted = []
+            for symbol in ("BTC/USDT", "ETH/USDT"):
+                start = exchange.market.mid(symbol)
+                while abs(exchange.market.mid(symbol) / start - 1) < 0.01:  # a 1 % move
+                    exchange.market.tick(symbol, ts=0.0)
+                drifted.append(exchange.market.mid(symbol))
+            async with await connector(exchange)() as connection:
+                await recv_json(connection)
+                await connection.send(snapshot_request(3, "BTC/USDT", depth=1))
+                asked = await recv_until(connection, "book_snapshot")
+                await connection.send(book_subscribe(4, "ETH/USDT"))
+                await recv_until(connection, "subscribed")
+                await connection.send(snapshot_request(5, "ETH/USDT", depth=1))
+                subscribed = await recv_until(connection, "book_snapshot")
+                return drifted[0], asked, drifted[1], subscribed
+
+    btc, asked, eth, subscribed = asyncio.run(scenario())
+    for mid, snapshot in ((btc, asked), (eth, subscribed)):
+        best_bid, best_ask = float(snapshot["bids"][0][0]), float(snapshot["asks"][0][0])
+        assert best_bid < best_ask
+        # a book left where it stood would be a whole 1 % off; a tick or two since is not
+        assert abs((best_bid + best_ask) / 2 / mid - 1) < 0.003, (mid, best_bid, best_ask)
