@@ -18,7 +18,7 @@ LANGUAGE = "ru"
 # The one code cell a Russian notebook has that its English one has not.
 LANGUAGE_CELL_ID = "language"
 LANGUAGE_CELL = {
-    "ru": 'from lessonlib import i18n\n\n'
+    "ru": "from lessonlib import i18n\n\n"
     'i18n.use("ru")  # язык ноутбука: текст, проверки и графики',
 }
 
