@@ -102,10 +102,12 @@ class Session:
         self._writer = asyncio.create_task(self._write(), name=f"exchange session {self.number}")
 
     def ended(self) -> None:
-        """The connection is gone: forget the session, stop its writer."""
-        self.core.forget(self)
+        """The connection is gone: stop its writer, then forget the session. In that order,
+        the writer has finished before anyone woken by the forgetting (a wait for no
+        connections) looks."""
         if self._writer is not None and self._writer is not asyncio.current_task():
             self._writer.cancel()
+        self.core.forget(self)
         self.closed.set()
 
     def abort(self) -> None:
