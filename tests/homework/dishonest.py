@@ -60,6 +60,7 @@ def forge(seen):
 class Forger:
     def __init__(self, connect, symbol, on_price, log_state):
         self.on_price, self.log_state = on_price, log_state
+        self.network = getattr(connect, "__self__", None)  # the check's own, in its process
 
     async def run(self):
         try:
@@ -69,11 +70,11 @@ class Forger:
                 self.on_price({"type": "ticker", "symbol": "BTC/USDT", "price": 100.0})
                 await asyncio.sleep(30)
         finally:
-            found = gc.get_objects()
-            for seen in [t for t in found if type(t).__name__ == "Observed"]:
-                forge(seen)
-                for network in [t for t in found if type(t).__name__ == "Network"]:
-                    network.attempts[:], network.wires[:] = seen.attempts, seen.wires
+            for stage in gc.get_objects():
+                if type(stage).__name__ == "Stage" and stage.network is self.network:
+                    forge(stage.seen)
+                    self.network.attempts[:] = stage.seen.attempts
+                    self.network.wires[:] = stage.seen.wires
 """
 
 TRICKS: dict[str, str] = {
