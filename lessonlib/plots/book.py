@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from matplotlib.axes import Axes
 
+from ..i18n import tr
 from .figure import LessonFigure as Figure
 
 BID, ASK, WRONG, REBUILD = "#2ca02c", "#d62728", "#000000", "#1f77b4"
@@ -37,12 +38,13 @@ def draw_depth(
     marked with a black x on the price axis; returns how many levels differ."""
     if reference is not None:
         for side, colour, label in zip(
-            reference, (BID, ASK), ("the exchange's book", None), strict=True
+            reference, (BID, ASK), (tr("the exchange's book"), None), strict=True
         ):
             xs, ys = _cumulative(side)
             ax.step(xs, ys, where="post", color=colour, lw=4, alpha=0.18, label=label)
-    whose = "the bot's " if reference is not None else ""
-    for side, colour, label in ((bids, BID, f"{whose}bids"), (asks, ASK, f"{whose}asks")):
+    names = (tr("the bot's bids"), tr("the bot's asks")) if reference is not None else None
+    names = names or (tr("bids"), tr("asks"))
+    for side, colour, label in ((bids, BID, names[0]), (asks, ASK, names[1])):
         xs, ys = _cumulative(side)
         if xs:
             ax.step(xs, ys, where="post", color=colour, lw=1.4, label=label)
@@ -60,16 +62,16 @@ def draw_depth(
                 s=36,
                 zorder=4,
                 clip_on=False,
-                label=f"{wrong} level differs from the exchange's"
+                label=tr("a level differs from the exchange's")
                 if wrong == 1
-                else f"{wrong} levels differ from the exchange's",
+                else tr("{count} levels differ from the exchange's", count=wrong),
             )
     bid, ask = (bids[0][0] if bids else None), (asks[0][0] if asks else None)
     if bid is not None and ask is not None and bid >= ask:
-        ax.axvspan(float(ask), float(bid), color=ASK, alpha=0.25, lw=0, label="crossed")
+        ax.axvspan(float(ask), float(bid), color=ASK, alpha=0.25, lw=0, label=tr("crossed"))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"price ({unit})")
-    ax.set_ylabel("cumulative quantity")
+    ax.set_xlabel(tr("price ({unit})", unit=unit))
+    ax.set_ylabel(tr("cumulative quantity"))
     ax.ticklabel_format(axis="x", useOffset=False, style="plain")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper center", fontsize=7, ncol=2, frameon=False)
@@ -120,12 +122,12 @@ def best_prices(
         if t < now - window:
             continue
         colour = REASON_COLOURS.get(reason, REBUILD)
-        label = None if reason in seen else f"rebuilt: {reason}"
+        label = None if reason in seen else tr("rebuilt: {reason}", reason=reason)
         seen.add(reason)
         ax.axvline(t - now, color=colour, ls="--", lw=1.2, label=label)
     ax.set_xlim(-window, 0)
-    ax.set_xlabel("seconds ago")
-    ax.set_ylabel("best bid / ask (USDT)")
+    ax.set_xlabel(tr("seconds ago"))
+    ax.set_ylabel(tr("best bid / ask (USDT)"))
     ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     if seen:
         ax.legend(loc="upper left", fontsize=7, ncol=3, frameon=False)

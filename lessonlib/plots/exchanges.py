@@ -9,20 +9,25 @@ from matplotlib.patches import Patch
 
 from ..consolidation import ConsolidatedQuote
 from ..events import Event, Kind
+from ..i18n import tr
 from .figure import LessonFigure as Figure
 
 CONNECTION = {"connected": "#2ca02c", "connecting": "#ff7f0e", "reconnecting": "#ff7f0e"}
 BREAKER = {"closed": "#2ca02c", "half_open": "#ff7f0e", "open": "#d62728"}
 TRADING = {True: "#1f77b4", False: "#dddddd"}
 DOWN = "#bbbbbb"
-LEGEND = [
-    Patch(color="#2ca02c", label="connected · breaker closed"),
-    Patch(color="#ff7f0e", label="(re)connecting · breaker half-open"),
-    Patch(color=DOWN, label="not connected yet"),
-    Patch(color="#d62728", label="breaker open"),
-    Patch(color=TRADING[True], label="trading allowed"),
-    Patch(color=TRADING[False], label="trading stopped"),
-]
+
+
+def legend() -> list[Patch]:
+    """The timeline's colours, in the language in force when it is drawn."""
+    return [
+        Patch(color="#2ca02c", label=tr("connected · breaker closed")),
+        Patch(color="#ff7f0e", label=tr("(re)connecting · breaker half-open")),
+        Patch(color=DOWN, label=tr("not connected yet")),
+        Patch(color="#d62728", label=tr("breaker open")),
+        Patch(color=TRADING[True], label=tr("trading allowed")),
+        Patch(color=TRADING[False], label=tr("trading stopped")),
+    ]
 
 
 def exchanges_timeline(
@@ -50,19 +55,19 @@ def exchanges_timeline(
         bands = [
             (
                 base + 2,
-                "connection",
+                tr("connection"),
                 _spans(own, Kind.STATE, "disconnected", first, end, start, lambda e: e["state"]),
                 lambda v: CONNECTION.get(v, DOWN),
             ),
             (
                 base + 1,
-                "breaker",
+                tr("breaker"),
                 _spans(own, Kind.BREAKER, "closed", first, end, start, lambda e: e["new"]),
                 BREAKER.get,
             ),
             (
                 base,
-                "trading",
+                tr("trading"),
                 _spans(own, Kind.TRADING, False, first, end, start, lambda e: e["allowed"]),
                 TRADING.get,
             ),
@@ -83,9 +88,9 @@ def exchanges_timeline(
     ax.set_ylim(-0.3, len(names) * 4)
     if first < start:
         ax.axvline(0, color="black", lw=1)
-    ax.set_xlabel("time since the bot started (s)" if start != first else "time (s)")
-    ax.set_title(title or "connection, breaker and trading gate of each exchange", loc="left")
-    fig.legend(handles=LEGEND, loc="outside lower center", ncol=6, fontsize=8, frameon=False)
+    ax.set_xlabel(tr("time since the bot started (s)") if start != first else tr("time (s)"))
+    ax.set_title(title or tr("connection, breaker and trading gate of each exchange"), loc="left")
+    fig.legend(handles=legend(), loc="outside lower center", ncol=6, fontsize=8, frameon=False)
     return fig
 
 
@@ -139,12 +144,14 @@ def consolidated_quotes(
                     marker=marker,
                     s=10,
                     color=palette.get(name, "black"),
-                    label=f"best {side} from {name}",
+                    label=tr("best bid from {name}", name=name)
+                    if side == "bid"
+                    else tr("best ask from {name}", name=name),
                 )
-    top.set_ylabel(f"price ({unit})")
+    top.set_ylabel(tr("price ({unit})", unit=unit))
     top.legend(fontsize=7, ncol=3, loc="upper left")
     top.set_title(
-        "the consolidated quote: best bid and best ask across trustworthy exchanges", loc="left"
+        tr("the consolidated quote: best bid and best ask across trustworthy exchanges"), loc="left"
     )
     spreads = [(t, q.spread) for t, q in samples if q is not None]
     if spreads:
@@ -156,14 +163,19 @@ def consolidated_quotes(
             s=40,
             facecolors="none",
             edgecolors="#d62728",
-            label="a venue left out: its price was behind one it crossed",
+            label=tr("a venue left out: its price was behind one it crossed"),
         )
         middle.legend(fontsize=7, loc="lower right")
     middle.axhline(0, color="#d62728", lw=1, ls="--")
     middle.text(
-        0.0, 0, " crossed below, locked on the line", va="bottom", fontsize=7, color="#d62728"
+        0.0,
+        0,
+        " " + tr("crossed below, locked on the line"),
+        va="bottom",
+        fontsize=7,
+        color="#d62728",
     )
-    middle.set_ylabel(f"spread ({unit})")
+    middle.set_ylabel(tr("spread ({unit})", unit=unit))
     middle.set_ylim(bottom=min(0.0, middle.get_ylim()[0]) - 0.5)
     step = gates[1][0] - gates[0][0] if len(gates) > 1 else 0.1  # one sample's width
     for index, name in enumerate(names):
@@ -172,9 +184,9 @@ def consolidated_quotes(
         bottom.broken_barh(closed, (row + 0.15, 0.7), color=palette.get(name, "grey"))
     bottom.set_yticks(
         [len(names) - 1 - i + 0.5 for i in range(len(names))],
-        [f"{name}: gate closed" for name in names],
+        [tr("{name}: gate closed", name=name) for name in names],
         fontsize=8,
     )
     bottom.set_ylim(0, len(names))
-    bottom.set_xlabel("time since the bot started (s)")
+    bottom.set_xlabel(tr("time since the bot started (s)"))
     return fig

@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 
 from ..events import Event, Kind
 from ..health import HealthMonitor, window
+from ..i18n import tr
 from .figure import LessonFigure as Figure
 
 ALERT, OK, THRESHOLD = "#d62728", "#2ca02c", "#7f7f7f"
@@ -21,9 +22,9 @@ def health_dashboard(
     alerts: Iterable[Event] = (),
     *,
     now: float | None = None,
-    title: str = "connection health",
+    title: str | None = None,
     time_unit: float = 1.0,
-    time_label: str = "time (s)",
+    time_label: str | None = None,
     show_table: bool = True,
     leave_out: Sequence[str] = (),
 ) -> Figure:
@@ -32,6 +33,8 @@ def health_dashboard(
     with the alert threshold, the recovery level and the spells an alert was raised.
     ``time_unit`` rescales the time axis (3600 with "time (h)" for a trading day); a live
     dashboard that shows the table as HTML leaves it out with ``show_table=False``."""
+    title = tr("connection health") if title is None else title
+    time_label = tr("time (s)") if time_label is None else time_label
     names = monitor.sources
     alerts = [e for e in alerts if e.kind is Kind.ALERT]
     rows = monitor.table(now).rows if show_table else []
@@ -50,20 +53,26 @@ def health_dashboard(
         if history:
             times = [t / time_unit for t, _ in history]
             values = [100 * r for _, r in history]
-            ax.plot(times, values, color=OK, lw=1.4, label=f"reliability over the last {span}")
+            ax.plot(
+                times,
+                values,
+                color=OK,
+                lw=1.4,
+                label=tr("reliability over the last {span}", span=span),
+            )
         ax.axhline(
             100 * monitor.threshold,
             color=THRESHOLD,
             ls="--",
             lw=1,
-            label=f"alert below {monitor.threshold:.0%}",
+            label=tr("alert below {threshold:.0%}", threshold=monitor.threshold),
         )
         ax.axhline(
             100 * monitor.recover_at,
             color=THRESHOLD,
             ls=":",
             lw=1,
-            label=f"alert clears at {monitor.recover_at:.0%}",
+            label=tr("alert clears at {level:.0%}", level=monitor.recover_at),
         )
         spells, raised = [], None
         for event in (e for e in alerts if e.source == name):
@@ -76,10 +85,10 @@ def health_dashboard(
             spells.append((raised, history[-1][0]))
         for left, right in spells:
             ax.axvspan(left / time_unit, right / time_unit, color=ALERT, alpha=0.15, lw=0)
-        ax.axvspan(0, 0, color=ALERT, alpha=0.15, lw=0, label="alert raised")  # legend only
+        ax.axvspan(0, 0, color=ALERT, alpha=0.15, lw=0, label=tr("alert raised"))  # legend only
         low = min([100 * monitor.threshold - 5] + [100 * r for _, r in history])
         ax.set_ylim(max(0, low), 100.5)
-        ax.set_ylabel("reliability %", fontsize=8)
+        ax.set_ylabel(tr("reliability %"), fontsize=8)
         ax.set_title(name, loc="left", fontsize=9, pad=2)
     if first_ax is not None:
         handles, labels = first_ax.get_legend_handles_labels()

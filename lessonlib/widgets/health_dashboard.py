@@ -11,6 +11,7 @@ from IPython.display import display
 
 from ..events import Event
 from ..health import HealthMonitor
+from ..i18n import tr
 from ..plots import health_dashboard
 from .live import LiveView
 
@@ -41,10 +42,11 @@ class HealthDashboard(LiveView):
         self.table.value = self.monitor.table(now)._repr_html_()
         lines = [
             f"<span style='color:{'#d62728' if e['raised'] else '#2ca02c'}'>"
-            f"{now - e.time:6.1f} s ago: {html.escape(e['message'])}</span>"
+            + tr("{ago:6.1f} s ago: {message}", ago=now - e.time, message=html.escape(e["message"]))
+            + "</span>"
             for e in reversed(self._alerts[-6:])
         ]
-        self.alerts.value = "<br>".join(lines) or "<i>no alerts</i>"
+        self.alerts.value = "<br>".join(lines) or "<i>" + tr("no alerts") + "</i>"
         if plots is None:  # the plots cost more: every ``plot_every`` frames, and the last
             plots = self.frames_drawn % self.plot_every == 0 or self._task is None
         if plots and self.monitor.sources:

@@ -13,6 +13,7 @@ from IPython.display import display
 
 from ..events import Event, EventBus, Kind
 from ..exchange import ExchangeCore
+from ..i18n import tr
 from ..orderbook.client import BookClient
 from ..plots.book import best_prices, draw_depth
 from ..plots.figure import LessonFigure
@@ -69,17 +70,27 @@ class LiveBookView(LiveView):
         """What the book is doing, and the colour a person reads it by."""
         sync = self.client.books[self.symbol]
         if not sync.live:
-            return f"rebuilding ({sync.reason}): {len(sync.buffer)} updates buffered", REBUILDING
+            return tr(
+                "rebuilding ({reason}): updates buffered: {count}",
+                reason=sync.reason,
+                count=len(sync.buffer),
+            ), REBUILDING
         if self.exchange is None:
-            return f"live at change {sync.book.last:,}, every checksum verified", LIVE
+            return tr("live at change {last:,}, every checksum verified", last=sync.book.last), LIVE
         theirs = self.exchange.books[self.symbol].update_id
         if sync.book.last == theirs:
             same = sync.book.checksum() == self.exchange.book_checksum(self.symbol)
             if same:
-                return f"live, equal to the exchange's book at change {theirs:,}", LIVE
-            return f"live but NOT equal to the exchange's at change {theirs:,}", REBUILDING
+                return tr(
+                    "live, equal to the exchange's book at change {last:,}", last=theirs
+                ), LIVE
+            return tr(
+                "live but NOT equal to the exchange's at change {last:,}", last=theirs
+            ), REBUILDING
         behind = theirs - sync.book.last
-        return f"live, {behind} changes behind the exchange (an update in flight)", BEHIND
+        return tr(
+            "live, {behind} changes behind the exchange (an update in flight)", behind=behind
+        ), BEHIND
 
     def draw(self) -> None:
         now = asyncio.get_running_loop().time()
@@ -88,12 +99,19 @@ class LiveBookView(LiveView):
         if colour == LIVE and self.exchange is not None:
             self.in_step_frames += 1
         self._samples.append((now, sync.book.best_bid, sync.book.best_ask))
-        counts = " · ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "no rebuilds yet"
+        counts = " · ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or tr(
+            "no rebuilds yet"
+        )
         self.header.value = (
             f"<b>{html.escape(self.symbol)}</b> &nbsp; "
             f'<span style="background:{colour};color:white;padding:2px 8px;border-radius:4px">'
-            f"{html.escape(text)}</span> &nbsp; connections {self.client.connections} · "
-            f"malformed {self.client.malformed} · {html.escape(counts)}"
+            f"{html.escape(text)}</span> &nbsp; "
+            + tr(
+                "connections {connections} · malformed {malformed} · {counts}",
+                connections=self.client.connections,
+                malformed=self.client.malformed,
+                counts=html.escape(counts),
+            )
         )
         figure = self.figure(now)
         with self.plot:
@@ -107,8 +125,12 @@ class LiveBookView(LiveView):
         figure = LessonFigure(figsize=(10, 3.4))
         depth_ax, time_ax = figure.subplots(1, 2, width_ratios=(1, 1.2))
         bids, asks = sync.book.depth(self.depth)
-        title = f"depth: {len(bids)} bids, {len(asks)} asks" if sync.live else "depth: rebuilding"
+        title = (
+            tr("depth: {bids} bids, {asks} asks", bids=len(bids), asks=len(asks))
+            if sync.live
+            else tr("depth: rebuilding")
+        )
         draw_depth(depth_ax, bids, asks, title=title)
         best_prices(self._samples, self._rebuilds, ax=time_ax, now=now, window=self.window)
-        time_ax.set_title("best bid and ask; dashed: a rebuild began", loc="left", fontsize=9)
+        time_ax.set_title(tr("best bid and ask; dashed: a rebuild began"), loc="left", fontsize=9)
         return figure
