@@ -17,6 +17,8 @@ STRESS_TIMEOUT ?= 900
 SOAK_RUNS ?= 10
 SOAK_LESSONS ?=
 SOAK_TIMEOUT ?= 3600
+# make mutation: some tasks only (task1 ... task4); all when empty.
+MUTATION_TASKS ?=
 # make lab LANG=ru opens the Russian edition's lesson 1. LANG is also the locale variable
 # (ru_RU.UTF-8, en_US.UTF-8): its language part counts, so a Russian desktop opens the Russian
 # edition and any other opens the English one (make lab LANG=en for English on a Russian one).
@@ -66,6 +68,14 @@ lab: $(VENV)/.lab-installed  ## create .venv, install the course, open JupyterLa
 
 translations: $(VENV)/.lab-installed  ## catalogs updated from the English, Russian notebooks regenerated
 	$(BIN)/python -m lessonlib.translation
+
+# The mutation tools on top of the test tools (pyproject.toml's `mutation` extra).
+$(VENV)/.mutation-installed: $(VENV)/.test-installed
+	$(BIN)/python -m pip install --quiet -e '.[mutation]'
+	touch $@
+
+mutation: $(VENV)/.mutation-installed  ## each check against mutants of its reference (slow)
+	$(BIN)/python scripts/mutation.py $(MUTATION_TASKS)
 
 lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and notebooks
 	$(BIN)/ruff check lessonlib tests bench scripts notebooks exercises

@@ -101,7 +101,8 @@ def conclude(task: str, seed: int, observation: Mapping[str, Any]) -> Report:
     notes = _notes(result, seen) + borrowed
     if result.error is not None and not _cut_short(result):
         notes.append(tr("the check's scenario stopped early: {why}", why=explain(result.error)))
-    report = Report(task, module.TITLE, judge(module, seen), notes, seed)
+    checks = judge(module, seen)
+    report = Report(task, module.TITLE, checks, notes, seed, lead=lead(module, seen, checks))
     report.real_seconds = real_seconds
     report.simulated_seconds = max(result.simulated, getattr(seen, "end", 0.0))
     return report
@@ -109,6 +110,15 @@ def conclude(task: str, seed: int, observation: Mapping[str, Any]) -> Report:
 
 def _since(started: float) -> float:
     return time.perf_counter() - started
+
+
+def lead(module: ModuleType, seen: Any, checks: list[SubCheck]) -> str:
+    """When several sub-checks fail, the one mistake behind them (the task's `root_cause`:
+    run() ended, a busy loop, never reconnected...), said before its consequences."""
+    failed = [c for c in checks if not c.passed]
+    if len(failed) < 2 or len({c.actual for c in failed}) < 2:
+        return ""  # one failure, or one reason given for all: nothing to untangle
+    return module.root_cause(seen) or ""
 
 
 def judge(module: ModuleType, seen: Any) -> list[SubCheck]:

@@ -70,6 +70,7 @@ class Report:
     real_seconds: float = 0.0
     simulated_seconds: float = 0.0
     language: str = field(default_factory=i18n.current)
+    lead: str = ""  # the root cause when one mistake fails several sub-checks: said first
 
     def __post_init__(self) -> None:
         with i18n.speaking(self.language):
@@ -98,6 +99,7 @@ class Report:
             "real_seconds": round(self.real_seconds, 3),
             "simulated_seconds": round(self.simulated_seconds, 3),
             "language": self.language,
+            "lead": self.lead,
         }
 
     def __str__(self) -> str:
@@ -106,6 +108,8 @@ class Report:
 
     def _text(self) -> str:
         lines = [self._headline()]
+        if self.lead:
+            lines.append("  " + tr("start here: {text}", text=self.lead))
         for check in self.checks:
             mark = tr("PASS") if check.passed else tr("FAIL")
             score = f"{_points(check.points)}/{_points(check.max_points)}"
@@ -167,7 +171,12 @@ class Report:
             f'data-points="{_points(self.points)}" data-max-points="{_points(self.max_points)}">'
             f'<h4 style="color:{"#1a7f37" if total else "#9a6700"}">'
             f"{html.escape(self._headline())}</h4>"
-            f'<table style="border-collapse:collapse">{"".join(rows)}</table>'
+            + (
+                f"<p><b>{html.escape(tr('start here:'))}</b> {html.escape(self.lead)}</p>"
+                if self.lead
+                else ""
+            )
+            + f'<table style="border-collapse:collapse">{"".join(rows)}</table>'
             + (f"<ul>{notes}</ul>" if notes else "")
             + f'<div style="color:#57606a;font-size:smaller">{html.escape(self._footer())}</div>'
             "</div>"

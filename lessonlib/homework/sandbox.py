@@ -345,7 +345,7 @@ def _watch(
             return False
         tries += 1
         meter.stop_requested = True
-        _raise_in(thread, Stuck)
+        raise_in(thread, Stuck)
 
 
 def _cpu_clock(thread: threading.Thread, clock: Callable[[], float]) -> Callable[[], float]:
@@ -384,7 +384,8 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
         loop.close()
 
 
-def _raise_in(thread: threading.Thread, exception: type[BaseException]) -> None:
+def raise_in(thread: threading.Thread, exception: type[BaseException]) -> None:
+    """Raise ``exception`` inside ``thread`` at its next Python instruction."""
     if thread.ident is not None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(
             ctypes.c_ulong(thread.ident), ctypes.py_object(exception)

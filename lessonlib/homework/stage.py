@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exchange.memory import InMemoryExchange
+from ..i18n import tr
 from .harness import Ending, StudentTask
 from .network import Attempt, Network, Wire
 
@@ -62,3 +63,28 @@ class Stage:
             seen.ending = self.student.ending
             seen.ignored_cancel = self.student.ignored_cancel
         seen.flooded_at = self.network.flooded_at
+
+
+def client_root_cause(seen: ClientRecord) -> str | None:
+    """What went wrong first for a client, when one cause fails several sub-checks."""
+    if seen.ending is not None and seen.ending.at < seen.end:
+        return tr(
+            "{ending}, so it missed everything after that",
+            ending=seen.ending.describe(),
+        )
+    if seen.flooded_at is not None:
+        return tr(
+            "a busy loop: {count:,} connection attempts by {at:.1f} s, so the check stopped it",
+            count=len(seen.attempts),
+            at=seen.flooded_at,
+        )
+    lost = next((w for w in seen.wires if w.ended_at is not None), None)
+    if lost is not None and lost.ended_at is not None:
+        later = [a for a in seen.attempts if a.at >= lost.ended_at]
+        if not later:
+            return tr(
+                "your client never reconnected: its connection ended at {at:.1f} s and it made "
+                "no new attempt, so every later part of the scenario found it gone",
+                at=lost.ended_at,
+            )
+    return None

@@ -23,7 +23,7 @@ from ..i18n import Text, tr
 from .harness import Scenario, construct, ended, find_class, not_reached
 from .report import Check
 from .sandbox import BlockingCall
-from .stage import ClientRecord, Stage
+from .stage import ClientRecord, Stage, client_root_cause
 from .timeline import (
     STATES,
     collapse,
@@ -52,7 +52,7 @@ SPELLS = 5
 RESET_LIMIT = 10.0  # the longest wait that still counts as "back near the initial delay"
 SILENCE = 5.0  # seconds with nothing received that make a connection dead (the task's rule)
 SILENCE_LIMIT = SILENCE + 1.0  # the last heartbeat may have come up to a second before the stall
-GROWTH = 1.5  # the longest wait of an outage against the shortest early one
+GROWTH = 3.0  # the longest wait of an outage against its first (the cap is 5x the initial)
 INITIAL_RANGE = (0.1, 2.0)  # the task's bounds on the first wait
 MULTIPLIER_RANGE = (1.5, 3.0)  # the task's bounds on the growth after each failure
 STEADY_RATIO = 0.05  # waits whose ratios agree this closely have no jitter: judge the multiplier
@@ -261,16 +261,22 @@ def _grows(seen: Observed) -> str | None:
             count=len(gaps),
             length=_outage_length(seen),
         )
-    # Robust to any jitter: the longest wait must be well above the shortest of the first
-    # three (an immediate retry, a wait of 0, does not count as one).
+    # Robust to any jitter: the longest wait must be well above the first (an immediate
+    # retry, a wait of 0, does not count as one), since the cap leaves room for five times it.
     early = [gap for gap in gaps if gap > 0.001][:3]
-    if not early or max(gaps) < GROWTH * min(early):
+    if not early or max(gaps) < GROWTH * early[0]:
         return tr(
             "a fixed delay: the waits were {waits}; they should grow (×1.5 to ×3 after each "
             "failure) up to the cap",
             waits=_list(gaps),
         )
-    return initial_delay_problem(early, seen.marks["outage"]) or multiplier_problem(gaps)
+    start, end = seen.marks.get("flapping"), seen.marks.get("flapping_end")
+    flapping = waits(seen.attempts, start, end) if start is not None and end is not None else []
+    return (
+        initial_delay_problem(early, seen.marks["outage"])
+        or multiplier_problem(gaps)
+        or linear_problem([gap for gap in flapping if gap < CAP - SLACK])
+    )
 
 
 def initial_delay_problem(early: list[float], lost_at: float) -> str | None:
@@ -291,6 +297,9 @@ def initial_delay_problem(early: list[float], lost_at: float) -> str | None:
 def multiplier_problem(gaps: list[float]) -> str | None:
     """Waits without jitter (each the same multiple of the one before) must grow ×1.5 to ×3."""
     growing = [gap for gap in gaps if gap < CAP - SLACK]
+    linear = linear_problem(growing)
+    if linear is not None:
+        return linear
     ratios = [b / a for a, b in itertools.pairwise(growing) if a > 0.001]
     if len(ratios) < 3 or max(ratios) - min(ratios) > STEADY_RATIO * min(ratios):
         return None  # jittered (or too few to tell): the growth judgement above is the rule
@@ -306,6 +315,26 @@ def multiplier_problem(gaps: list[float]) -> str | None:
         low=low,
         high=high,
     )
+
+
+def linear_problem(growing: list[float]) -> str | None:
+    """Three steps in a row of the same size: waits that grow by adding, not multiplying."""
+    steps = [b - a for a, b in itertools.pairwise(growing)]
+    fixed = [
+        run[0]
+        for run in (steps[i : i + 3] for i in range(len(steps) - 2))
+        if run[0] > SLACK and max(run) - min(run) <= STEADY_RATIO * min(run)
+    ]
+    if fixed:
+        return tr(
+            "the waits grew by a fixed step of {step:.2f} s ({waits}): that is linear; the "
+            "task says multiply by {low:g} to {high:g} after each failure",
+            step=fixed[0],
+            waits=_list(growing),
+            low=MULTIPLIER_RANGE[0],
+            high=MULTIPLIER_RANGE[1],
+        )
+    return None
 
 
 def _capped(seen: Observed) -> str | None:
@@ -467,6 +496,9 @@ def _logs(seen: Observed) -> str | None:
     expected = expected_states(seen.attempts, seen.end)
     optional = unwelcomed(seen.attempts, SILENCE_LIMIT)
     return compare_states(expected, collapse(seen.logs), optional)
+
+
+root_cause = client_root_cause
 
 
 def blocker(seen: Observed) -> str | None:

@@ -21,7 +21,7 @@ from ..i18n import Text, tr
 from .harness import Scenario, construct, ended, explain, find_class, maybe_await, not_reached
 from .network import Wire
 from .report import Check
-from .stage import ClientRecord, Stage
+from .stage import ClientRecord, Stage, client_root_cause
 from .timeline import opened_after
 
 TITLE = "Task 2: restoring subscriptions"
@@ -448,6 +448,9 @@ def _added_while_down(seen: Observed) -> str | None:
             at=back.at,
         )
     return None
+
+
+root_cause = client_root_cause
 
 
 def blocker(seen: Observed) -> str | None:

@@ -3,7 +3,9 @@ while a breaker is open, trading resumed once it closes, every transition logged
 
 The scenario (four simulated minutes, windows drawn from the seed): prices twice a second on
 three exchanges; one exchange's order gateway fails for a minute or more; another fails for
-a quarter of a minute later on; the third fails now and then, one order at a time.
+a quarter of a minute later on; the third fails now and then, one order at a time. An outage's
+gateway refuses orders at once for its first seconds, then lets them time out, so that a trial
+order in half-open is still unanswered when the next price comes.
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ NAMES = ("alpha", "beta", "gamma")
 SYMBOL = "BTC/USDT"
 MAX_THRESHOLD = 10  # failures after which the breaker must have opened
 MAX_RESET = 60.0  # seconds a breaker may stay open before it tries again
-MAX_TRIALS = 2  # orders a half-open breaker may let through before one fails
+MAX_TRIALS = 2  # orders in a row to a still-failing exchange after its first pause
+TRIALS_PER_SPELL = 1  # orders sent while the log says half-open: "one trial order"
+REFUSING = 20.0  # seconds an outage's gateway refuses orders at once (503) ...
+TIMING_OUT = 0.6  # ... before it lets them time out after this long: the next price comes first
 STATES = ("closed", "open", "half_open")
 MOVES = {("closed", "open"), ("open", "half_open"), ("half_open", "closed"), ("half_open", "open")}
 
@@ -49,13 +54,14 @@ class Order:
     at: float
     venue: str
     ok: bool
+    logged: int = 0  # transitions logged before it was sent: its place in the log's order
 
 
 @dataclass(slots=True)
 class Observed:
     orders: list[Order] = field(default_factory=list)
     transitions: list[tuple[float, Any, Any, Any]] = field(default_factory=list)
-    can_trade: list[tuple[float, str, Any]] = field(default_factory=list)
+    can_trade: list[tuple[float, str, Any, int]] = field(default_factory=list)  # with `logged`
     outages: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     blips: list[float] = field(default_factory=list)  # the single failures of gamma
     bad_orders: list[str] = field(default_factory=list)
@@ -109,8 +115,9 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             async def send_order(symbol: Any = SYMBOL, side: Any = "buy", price: Any = 0.0) -> None:
                 now = loop.time()
                 bad = failing(venue, now)
-                seen.orders.append(Order(now, venue, not bad))
-                await asyncio.sleep(0.01)
+                seen.orders.append(Order(now, venue, not bad, len(seen.transitions)))
+                slow = any(a + REFUSING <= now < b for a, b in seen.outages[venue])
+                await asyncio.sleep(TIMING_OUT if slow else 0.01)
                 if bad:
                     raise OrderFailed(f"{venue}: 503 Service Unavailable")
 
@@ -134,11 +141,10 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
                 await asyncio.sleep(1.0)
                 for name in NAMES:
                     try:
-                        seen.can_trade.append((loop.time(), name, system.can_trade(name)))
+                        value = system.can_trade(name)
                     except Exception as error:
-                        seen.can_trade.append(
-                            (loop.time(), name, tr("raised {error}", error=explain(error)))
-                        )
+                        value = tr("raised {error}", error=explain(error))
+                    seen.can_trade.append((loop.time(), name, value, len(seen.transitions)))
         finally:
             seen.end = loop.time()
             await student.stop()
@@ -153,21 +159,31 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
 # -- reading the record -----------------------------------------------------------------------
 
 
-def logged_states(seen: Observed, venue: str) -> list[tuple[float, str]]:
-    """The breaker states the log gives for ``venue``, starting closed."""
-    states = [(0.0, "closed")]
-    for at, name, _old, new in seen.transitions:
-        if name == venue:
-            states.append((at, _state(new)))
-    return states
-
-
-def state_at(states: list[tuple[float, str]], moment: float) -> str:
+def logged_state(seen: Observed, venue: str, logged: int) -> str:
+    """``venue``'s breaker state as the log gave it after its first ``logged`` entries: the
+    order of events, never their times, so that two things at one instant are never mixed up."""
     current = "closed"
-    for at, state in states:
-        if at <= moment:
-            current = state
+    for _at, name, _old, new in seen.transitions[:logged]:
+        if name == venue:
+            current = _state(new)
     return current
+
+
+def half_open_spells(seen: Observed, venue: str) -> list[tuple[int, int]]:
+    """The stretches of the log (first entry, entry after the last) in which ``venue``'s
+    breaker was half-open."""
+    spells, opened = [], None
+    for index, (_at, name, _old, new) in enumerate(seen.transitions):
+        if name != venue:
+            continue
+        if _state(new) == "half_open" and opened is None:
+            opened = index + 1
+        elif _state(new) != "half_open" and opened is not None:
+            spells.append((opened, index + 1))
+            opened = None
+    if opened is not None:
+        spells.append((opened, len(seen.transitions) + 1))
+    return spells
 
 
 def bursts(orders: list[Order], gap: float = 1.0) -> list[list[Order]]:
@@ -223,9 +239,9 @@ def _opens(seen: Observed) -> str | None:
 def _closed_while_open(seen: Observed) -> str | None:
     bad = []
     for name in NAMES:
-        states = logged_states(seen, name)
-        bad += [o for o in seen.of(name) if state_at(states, o.at) == "open"]
+        bad += [o for o in seen.of(name) if logged_state(seen, name, o.logged) == "open"]
     if bad:
+        bad.sort(key=lambda o: o.at)
         first = bad[0]
         return tr(
             "traded on {venue} while its breaker was open: {count} order(s), the first at "
@@ -236,6 +252,18 @@ def _closed_while_open(seen: Observed) -> str | None:
         )
     if not seen.outages:
         return not_reached(seen.ending)
+    for name in NAMES:
+        for first, after in half_open_spells(seen, name):
+            trials = [o for o in seen.of(name) if first <= o.logged < after]
+            if len(trials) > TRIALS_PER_SPELL:
+                return tr(
+                    "half-open let {count} orders to {name} through from {at:.1f} s, before "
+                    "the trial was recorded (a trial is one order: refuse the others until it "
+                    "has succeeded or failed)",
+                    count=len(trials),
+                    name=name,
+                    at=trials[0].at,
+                )
     start, end = seen.outages["beta"][0]
     groups = bursts(seen.of("beta", start, end), gap=3.0)
     for group in groups[1:]:
@@ -292,6 +320,18 @@ def _single_failures(seen: Observed) -> str | None:
 
 
 def _independent(seen: Observed) -> str | None:
+    for at, name, value, entries in seen.can_trade:
+        if value is not False or logged_state(seen, name, entries) == "open":
+            continue
+        others = [n for n in NAMES if n != name and logged_state(seen, n, entries) == "open"]
+        if others:
+            return tr(
+                "one breaker for all exchanges: at {at:.0f} s can_trade({name!r}) was False "
+                "while only {other}'s breaker was open",
+                at=at,
+                name=name,
+                other=others[0],
+            )
     if not seen.outages:
         return not_reached(seen.ending)
     start, end = seen.outages["beta"][0]
@@ -363,7 +403,7 @@ def _state(value: Any) -> str:
 def _can_trade(seen: Observed) -> str | None:
     if not seen.can_trade:
         return not_reached(seen.ending)
-    for at, name, value in seen.can_trade:
+    for at, name, value, entries in seen.can_trade:
         if not isinstance(value, bool):
             return tr(
                 "can_trade({name!r}) returned {value!r} at {at:.0f} s, not True or False",
@@ -371,7 +411,7 @@ def _can_trade(seen: Observed) -> str | None:
                 value=value,
                 at=at,
             )
-        logged = state_at(logged_states(seen, name), at)
+        logged = logged_state(seen, name, entries)
         if value != (logged != "open"):
             return tr(
                 "at {at:.0f} s can_trade({name!r}) was {value} while its breaker was {logged}",
@@ -380,6 +420,13 @@ def _can_trade(seen: Observed) -> str | None:
                 value=value,
                 logged=logged,
             )
+    return None
+
+
+def root_cause(seen: Observed) -> str | None:
+    """run() ending early explains every later failure."""
+    if seen.ending is not None and seen.ending.at < seen.end:
+        return seen.ending.describe()
     return None
 
 

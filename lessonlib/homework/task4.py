@@ -387,6 +387,11 @@ def _summary(seen: Observed) -> str | None:
     return None
 
 
+def root_cause(seen: Observed) -> str | None:
+    """A monitor method that raised explains the wrong figures after it."""
+    return seen.problems[0] if seen.problems else None
+
+
 def blocker(seen: Observed) -> str | None:
     """Why nothing can be judged, if the monitor could not even be asked."""
     if seen.samples and any(v is not None for _, _, v, _ in seen.samples):

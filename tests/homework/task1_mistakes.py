@@ -173,4 +173,39 @@ MISTAKES += [
             ),
         ),
     ),
+    Mistake(
+        "waits that grow by adding 2 s, not by multiplying",
+        "the waits grow exponentially",
+        "that is linear",
+        (
+            (
+                "                delay = min(delay * MULTIPLIER, MAX_DELAY)\n",
+                "                delay = min(delay + MULTIPLIER, MAX_DELAY)\n",
+            ),
+        ),
+    ),
+    Mistake(
+        "linear growth after a lost connection (the flapping exchange shows it)",
+        "the waits grow exponentially",
+        "that is linear",
+        (
+            (
+                "            await asyncio.sleep(delay)\n"
+                "            delay = min(delay * MULTIPLIER",
+                "            await asyncio.sleep(delay)\n"
+                "            delay = min(delay + MULTIPLIER",
+            ),
+        ),
+    ),
+    Mistake(
+        "the wait stops growing after the first failure",
+        "the waits grow exponentially",
+        "a fixed delay",
+        (
+            (
+                "                delay = min(delay * MULTIPLIER, MAX_DELAY)\n",
+                "                delay = min(delay % MULTIPLIER, MAX_DELAY)\n",
+            ),
+        ),
+    ),
 ]

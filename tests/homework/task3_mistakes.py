@@ -11,6 +11,25 @@ TO_HALF_OPEN = """\
             self.move("half_open")
 """
 
+AS_TASKS = (
+    (
+        "            try:\n"
+        '                await venue.send_order(price.symbol, "buy", price.ask)\n'
+        "            except OrderFailed:\n"
+        "                breaker.record_failure()\n"
+        "            else:\n"
+        "                breaker.record_success()\n",
+        "            asyncio.create_task(self.place(venue, breaker, price))\n\n"
+        "    async def place(self, venue, breaker, price):\n"
+        "        try:\n"
+        '            await venue.send_order(price.symbol, "buy", price.ask)\n'
+        "        except OrderFailed:\n"
+        "            breaker.record_failure()\n"
+        "        else:\n"
+        "            breaker.record_success()\n",
+    ),
+)
+
 MISTAKES = [
     Mistake(
         "no breaker at all",
@@ -95,5 +114,11 @@ MISTAKES = [
         "can_trade() follows the breaker",
         "can_trade('beta') was True",
         (('        return self.breakers[name].state != "open"', "        return True"),),
+    ),
+    Mistake(
+        "orders sent as tasks, half-open lets every order through while the trial is out",
+        "no orders while the breaker is open",
+        "before the trial was recorded",
+        (*AS_TASKS, ("            if self.trial_running:\n                return False\n", "")),
     ),
 ]

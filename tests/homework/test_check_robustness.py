@@ -169,3 +169,28 @@ def test_clocks_imported_by_name_are_virtual_during_the_check_and_real_after() -
     globals_ = namespace(code)
     assert grade("task1", globals_).points == 12
     assert globals_["monotonic"] is real_time.monotonic and globals_["time"] is real_time.time
+
+
+RECONNECT = (
+    "            await asyncio.sleep(delay)\n"
+    "            delay = min(delay * MULTIPLIER, MAX_DELAY)\n"
+)
+
+
+def test_one_root_cause_of_many_failures_is_said_first() -> None:
+    """A client that never reconnects fails most sub-checks; the report leads with why."""
+    gone = source("task1_reference").replace(RECONNECT, "            await asyncio.sleep(10**9)\n")
+    report = grade("task1", namespace(gone))
+    assert len(report.failed()) >= 3
+    assert report.lead.startswith("your client never reconnected: its connection ended at")
+    text = str(report)
+    assert text.index("start here:") < text.index("[FAIL]")
+    returned = source("task1_reference").replace(RECONNECT, "            return\n")
+    assert grade("task1", namespace(returned)).lead.startswith("run() returned at")
+
+
+def test_a_single_failure_has_no_lead() -> None:
+    code = source("task1_reference").replace("SILENCE = 5.0", "SILENCE = 12.0")
+    report = grade("task1", namespace(code))
+    assert len(report.failed()) == 1
+    assert report.lead == ""

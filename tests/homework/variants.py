@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homework_solutions import edited, source
+from task3_mistakes import AS_TASKS
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ VARIANTS = [
             ("        return asyncio.get_running_loop().time()", "        return time.time()"),
         ),
     ),
+    Variant("task3", "each order sent as a task of its own", AS_TASKS),
     Variant(
         "task4",
         "metrics rounded for display (seconds and percent to one decimal)",
