@@ -87,9 +87,11 @@ MISTAKES = [
         ),
     ),
     Mistake(
+        # beta's failures interleave with the others' successes, so the shared count rarely
+        # reaches the threshold; when it does open, "one breaker for all exchanges" is said
         "one breaker shared by every exchange",
-        "one breaker per exchange",
-        "one breaker for all exchanges",
+        "the breaker opens on repeated failures",
+        "no breaker opened",
         (
             (
                 "self.breakers = {name: Breaker(name, on_transition) for name in exchanges}",
