@@ -99,6 +99,16 @@ STORIES: dict[str, Callable[[Facts, list[str]], list[str]]] = {
 }
 
 
+def _failed_cell(notebook: nbformat.NotebookNode) -> str:
+    """Which cell raised, by its number and first line."""
+    for number, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                first = cell.source.splitlines()[0] if cell.source else ""
+                return f"cell {number} ({first[:60]!r}) failed"
+    return "a cell failed"
+
+
 def run_once(path: Path) -> tuple[float, list[str]]:
     """Execute the lesson in a fresh headless kernel; (seconds taken, what went wrong)."""
     notebook = nbformat.read(path, as_version=4)
@@ -114,7 +124,7 @@ def run_once(path: Path) -> tuple[float, list[str]]:
     try:
         client.execute(env={**os.environ, "RECONNECT_LAB_HEADLESS": "1"})
     except CellExecutionError as error:
-        return time.perf_counter() - started, [f"a cell failed: {str(error).splitlines()[-1]}"]
+        return time.perf_counter() - started, [f"{_failed_cell(notebook)}: {error.ename}"]
     seconds = time.perf_counter() - started
     outputs = [
         output.get("text", "") + json.dumps(output.get("data", {}))
