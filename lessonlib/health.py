@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from . import validate
 from .events import Event, EventSink, Kind
+from .i18n import tr
 from .tables import Table
 
 UP_STATES = frozenset({"connected"})
@@ -233,6 +234,8 @@ class HealthMonitor:
 
     def _alert(self, name: str, now: float, *, raised: bool, reliability: float) -> None:
         bound = self.threshold if raised else self.recover_at
+        span = window(self.window)
+        wording = {"name": name, "reliability": reliability, "bound": bound, "span": span}
         event = Event(
             now,
             name,
@@ -240,9 +243,19 @@ class HealthMonitor:
             {
                 "raised": raised,
                 "reliability": round(reliability, 6),
-                "message": f"{name}: reliability {reliability:.1%} "
-                + ("below" if raised else "back at or above")
-                + f" {bound:.0%} over the last {window(self.window)}",
+                "message": (
+                    tr(
+                        "{name}: reliability {reliability:.1%} below {bound:.0%} over the last "
+                        "{span}",
+                        **wording,
+                    )
+                    if raised
+                    else tr(
+                        "{name}: reliability {reliability:.1%} back at or above {bound:.0%} "
+                        "over the last {span}",
+                        **wording,
+                    )
+                ),
             },
         )
         if self.events is not None:
@@ -298,18 +311,18 @@ class HealthMonitor:
         return Table(
             [
                 {
-                    "exchange": r.source,
-                    "up": "yes" if r.connected else "no",
-                    "uptime": secs(r.uptime),
-                    "reliability": pct(r.overall),
-                    f"reliability, last {window(self.window)}": pct(r.reliability),
-                    "connect success": pct(r.success_rate),
-                    "reconnects": r.reconnects,
+                    tr("exchange"): r.source,
+                    tr("up"): tr("yes") if r.connected else tr("no"),
+                    tr("uptime"): secs(r.uptime),
+                    tr("reliability"): pct(r.overall),
+                    tr("reliability, last {span}", span=window(self.window)): pct(r.reliability),
+                    tr("connect success"): pct(r.success_rate),
+                    tr("reconnects"): r.reconnects,
                     "MTBF": secs(r.mtbf),
                     "MTTR": secs(r.mttr),
-                    "last price": secs(r.since_update),
-                    "gaps": r.gaps,
-                    "alert": "ALERT" if r.alerting else "",
+                    tr("last price"): secs(r.since_update),
+                    tr("gaps"): r.gaps,
+                    tr("alert"): tr("ALERT") if r.alerting else "",
                 }
                 for r in reports
             ],
@@ -320,16 +333,16 @@ class HealthMonitor:
 def duration(seconds: float) -> str:
     """Seconds as a person reads them: "5.1 s", "18.4 min", "7.99 h"."""
     if seconds < 120:
-        return f"{seconds:.1f} s"
+        return tr("{seconds:.1f} s", seconds=seconds)
     if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.2f} h"
+        return tr("{minutes:.1f} min", minutes=seconds / 60)
+    return tr("{hours:.2f} h", hours=seconds / 3600)
 
 
 def window(seconds: float) -> str:
     """A window's length as a person names it: "3 s", "15 min", "1 h"."""
     if seconds < 120:
-        return f"{seconds:g} s"
+        return tr("{seconds:g} s", seconds=seconds)
     if seconds < 7200:
-        return f"{seconds / 60:g} min"
-    return f"{seconds / 3600:g} h"
+        return tr("{minutes:g} min", minutes=seconds / 60)
+    return tr("{hours:g} h", hours=seconds / 3600)

@@ -26,6 +26,7 @@ from .breaker import BreakerState, CircuitBreaker
 from .consolidation import ConsolidatedQuote, VenueQuotes, consolidate
 from .events import Event, EventBus, EventSink, Kind
 from .feed import Connector, PriceFeedClient
+from .i18n import tr
 from .tables import Table
 
 
@@ -147,7 +148,7 @@ class MultiExchangeManager:
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(client.close() for client in self.clients.values()))
         for name in self.clients:
-            self._gate(name, False, "manager stopped")
+            self._gate(name, False, tr("manager stopped"))
 
     async def __aenter__(self) -> MultiExchangeManager:
         await self.start()
@@ -209,19 +210,19 @@ class MultiExchangeManager:
         last = watch.quotes.newest()
         age = None if last is None else self._age(last.at)
         if watch.breaker != BreakerState.CLOSED.value:
-            self._gate(name, False, f"breaker {watch.breaker}")
+            self._gate(name, False, tr("breaker {state}", state=watch.breaker))
         elif watch.state != "connected":
-            self._gate(name, False, f"connection {watch.state}")
+            self._gate(name, False, tr("connection {state}", state=watch.state))
         elif last is None or age is None:
-            self._gate(name, False, "no prices yet")
+            self._gate(name, False, tr("no prices yet"))
         elif last.before_reconnect:
-            self._gate(name, False, "reconnected, no price on this connection yet")
+            self._gate(name, False, tr("reconnected, no price on this connection yet"))
         elif last.replayed:
-            self._gate(name, False, f"catching up: replayed prices {age:.1f} s old")
+            self._gate(name, False, tr("catching up: replayed prices {age:.1f} s old", age=age))
         elif age > self.stale_after:
-            self._gate(name, False, f"prices {age:.1f} s old")
+            self._gate(name, False, tr("prices {age:.1f} s old", age=age))
         else:
-            self._gate(name, True, "connected, breaker closed, prices fresh")
+            self._gate(name, True, tr("connected, breaker closed, prices fresh"))
 
     def _gate(self, name: str, allowed: bool, reason: str) -> None:
         watch = self._watch[name]
@@ -270,17 +271,17 @@ class MultiExchangeManager:
         return Table(
             [
                 {
-                    "exchange": s.name,
-                    "state": s.state,
-                    "attempts": s.attempts,
-                    "connections": s.connections,
-                    "breaker": s.breaker,
-                    "last price (s ago)": "-"
+                    tr("exchange"): s.name,
+                    tr("state"): s.state,
+                    tr("attempts"): s.attempts,
+                    tr("connections"): s.connections,
+                    tr("breaker"): s.breaker,
+                    tr("last price (s ago)"): "-"
                     if s.since_update is None
                     else round(s.since_update, 1),
-                    "gaps": s.gaps,
-                    "trading": "yes" if s.trading else "STOPPED",
-                    "why": s.reason,
+                    tr("gaps"): s.gaps,
+                    tr("trading"): tr("yes") if s.trading else tr("STOPPED"),
+                    tr("why"): s.reason,
                 }
                 for s in rows
             ],
