@@ -318,18 +318,16 @@ def multiplier_problem(gaps: list[float]) -> str | None:
 
 
 def linear_problem(growing: list[float]) -> str | None:
-    """Three steps in a row of the same size: waits that grow by adding, not multiplying."""
-    steps = [b - a for a, b in itertools.pairwise(growing)]
-    fixed = [
-        run[0]
-        for run in (steps[i : i + 3] for i in range(len(steps) - 2))
-        if run[0] > SLACK and max(run) - min(run) <= STEADY_RATIO * min(run)
-    ]
-    if fixed:
+    """Waits that grow by adding, not multiplying: every step the same size (the first may
+    differ, as it is measured from the loss). Only waits without jitter can show it: with
+    jitter, a few steps of one size in a row happen by chance and prove nothing."""
+    steps = [b - a for a, b in itertools.pairwise(growing)][1:]
+    steady = len(steps) >= 3 and max(steps) - min(steps) <= STEADY_RATIO * min(steps)
+    if steady and min(steps) > SLACK:
         return tr(
             "the waits grew by a fixed step of {step:.2f} s ({waits}): that is linear; the "
             "task says multiply by {low:g} to {high:g} after each failure",
-            step=fixed[0],
+            step=steps[0],
             waits=_list(growing),
             low=MULTIPLIER_RANGE[0],
             high=MULTIPLIER_RANGE[1],
