@@ -110,9 +110,12 @@ def main(arguments: list[str] | None = None) -> int:
     progress = tqdm(total=len(submissions), unit="notebook")
     interrupted = False
     try:
-        outcomes = batch.run(
-            submissions, lambda s, b: grade_one(s, options, seed, b), lambda _: progress.update()
-        )
+        with batch.interrupt_on_ctrl_c():
+            outcomes = batch.run(
+                submissions,
+                lambda s, b: grade_one(s, options, seed, b),
+                lambda _: progress.update(),
+            )
     except KeyboardInterrupt:
         interrupted = True
         outcomes = batch.outcomes

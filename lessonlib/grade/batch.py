@@ -9,7 +9,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from .results import Outcome
@@ -26,6 +26,9 @@ class Batch:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.stopping = threading.Event()
+        # Ctrl+C sets this (see `interrupt_on_ctrl_c`); `run` acts on it between two looks at
+        # the workers, never in the middle of writing a row or a progress bar.
+        self.interrupted = threading.Event()
         self._lock = threading.Lock()
         self._running: set[subprocess.Popen[bytes]] = set()
 
@@ -81,6 +84,8 @@ class Batch:
         try:
             pending = set(futures)
             while pending:
+                if self.interrupted.is_set():
+                    raise KeyboardInterrupt
                 finished, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
                 for future in finished:
                     outcome = future.result()
@@ -100,6 +105,16 @@ class Batch:
             raise
         pool.shutdown(wait=True)
         return [outcomes[s] for s in submissions]
+
+    @contextlib.contextmanager
+    def interrupt_on_ctrl_c(self) -> Iterator[None]:
+        """While inside: Ctrl+C (SIGINT) asks `run` to stop instead of raising wherever the
+        main thread happens to be (inside a lock, halfway through a file)."""
+        previous = signal.signal(signal.SIGINT, lambda *_: self.interrupted.set())
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     @staticmethod
     def _cut(outcome: Outcome) -> bool:
