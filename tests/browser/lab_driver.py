@@ -8,15 +8,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from serving import free_port, serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -32,12 +32,6 @@ def find_chromium() -> str | None:
     if named:
         return named if Path(named).exists() else None
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -81,40 +75,25 @@ def jupyterlab(workdir: Path, *, headless: bool) -> Iterator[Lab]:
         f"--ServerApp.root_dir={root}",
         "--LabApp.news_url=",
         "--ServerApp.open_browser=False",
+        "--ServerApp.port_retries=0",  # the port asked for, or an error: never another one
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    log_path = workdir / f"jupyterlab-{port}.log"
-    log = log_path.open("w")
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    server = serve(
+        "JupyterLab",
+        command,
+        workdir / f"jupyterlab-{port}.log",
+        r"Jupyter Server .* is running at",
+        env=env,
+    )
     try:
-        _wait_ready(base, server, log_path)
-        yield Lab(base, root)
+        yield Lab(f"http://127.0.0.1:{port}", root)
     finally:
         server.terminate()
         try:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
-        log.close()
-
-
-def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    """Until the server answers; if it exits or never answers, the error ends with its log."""
-    deadline = time.monotonic() + 120  # a guard against a hang, sized for a loaded machine
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {server.returncode}:\n{_tail(log)}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2):
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"JupyterLab did not answer within 120 s:\n{_tail(log)}")
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"

@@ -8,14 +8,13 @@ import contextlib
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from serving import free_port, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -29,12 +28,6 @@ def find_proxy() -> str | None:
     if local.exists():
         return str(local)
     return shutil.which("configurable-http-proxy")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def course_repository(folder: Path) -> str:
@@ -119,20 +112,19 @@ def jupyterhub(folder: Path) -> Iterator[Hub]:
     (folder / "jupyterhub_config.py").write_text(
         _config(folder, port=port, token=token, proxy=proxy)
     )
-    log = (folder / "jupyterhub.log").open("w")
     env = os.environ | {"CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(16)}
     env.pop("RECONNECT_LAB_HEADLESS", None)
-    process = subprocess.Popen(
+    process = serve(
+        "JupyterHub",
         [str(BIN / "jupyterhub"), "-f", str(folder / "jupyterhub_config.py")],
+        folder / "jupyterhub.log",
+        r"JupyterHub is now running at",
         cwd=folder,
-        stdout=log,
-        stderr=subprocess.STDOUT,
         env=env,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process)
         yield Hub(url, token, folder / "homes", repo, process)
     finally:
         process.terminate()
@@ -140,16 +132,3 @@ def jupyterhub(folder: Path) -> Iterator[Hub]:
             process.wait(60)
         except subprocess.TimeoutExpired:
             process.kill()
-        log.close()
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"JupyterHub exited with {process.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/hub/api/", timeout=2):
-                return
-        time.sleep(0.2)
-    raise TimeoutError("JupyterHub did not answer within 120 s")
