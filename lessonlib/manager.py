@@ -26,7 +26,7 @@ from .breaker import BreakerState, CircuitBreaker
 from .consolidation import ConsolidatedQuote, VenueQuotes, consolidate
 from .events import Event, EventBus, EventSink, Kind
 from .feed import Connector, PriceFeedClient
-from .i18n import tr
+from .i18n import Text, tr
 from .tables import Table
 
 
@@ -57,7 +57,7 @@ class _Watch:
     gaps: int = 0  # updates missed for good
     quotes: VenueQuotes = field(default_factory=VenueQuotes)
     trading: bool = False
-    reason: str = "not connected yet"
+    reason: Text | str = "not connected yet"
 
 
 class MultiExchangeManager:
@@ -210,27 +210,29 @@ class MultiExchangeManager:
         last = watch.quotes.newest()
         age = None if last is None else self._age(last.at)
         if watch.breaker != BreakerState.CLOSED.value:
-            self._gate(name, False, tr("breaker {state}", state=watch.breaker))
+            self._gate(name, False, Text("breaker {state}", state=watch.breaker))
         elif watch.state != "connected":
-            self._gate(name, False, tr("connection {state}", state=watch.state))
+            self._gate(name, False, Text("connection {state}", state=watch.state))
         elif last is None or age is None:
-            self._gate(name, False, tr("no prices yet"))
+            self._gate(name, False, Text("no prices yet"))
         elif last.before_reconnect:
-            self._gate(name, False, tr("reconnected, no price on this connection yet"))
+            self._gate(name, False, Text("reconnected, no price on this connection yet"))
         elif last.replayed:
-            self._gate(name, False, tr("catching up: replayed prices {age:.1f} s old", age=age))
+            self._gate(name, False, Text("catching up: replayed prices {age:.1f} s old", age=age))
         elif age > self.stale_after:
-            self._gate(name, False, tr("prices {age:.1f} s old", age=age))
+            self._gate(name, False, Text("prices {age:.1f} s old", age=age))
         else:
-            self._gate(name, True, tr("connected, breaker closed, prices fresh"))
+            self._gate(name, True, Text("connected, breaker closed, prices fresh"))
 
-    def _gate(self, name: str, allowed: bool, reason: str) -> None:
+    def _gate(self, name: str, allowed: bool, reason: Text) -> None:
+        """Judged on every update: the reason is put into words only when it is shown."""
         watch = self._watch[name]
         changed = allowed != watch.trading
         watch.trading, watch.reason = allowed, reason
         if changed and self._clock is not None:
+            said = str(reason)
             self.events.emit(
-                Event(self._clock(), name, Kind.TRADING, {"allowed": allowed, "reason": reason})
+                Event(self._clock(), name, Kind.TRADING, {"allowed": allowed, "reason": said})
             )
 
     def _age(self, when: float | None) -> float | None:
@@ -260,7 +262,7 @@ class MultiExchangeManager:
                     since_update=None if newest is None else self._age(newest.at),
                     gaps=watch.gaps,
                     trading=watch.trading,
-                    reason=watch.reason,
+                    reason=str(watch.reason),
                 )
             )
         return rows
