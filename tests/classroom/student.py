@@ -4,7 +4,6 @@ API and a kernel's WebSocket, every request through the hub's proxy."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import uuid
@@ -78,12 +77,17 @@ class Student:
         """Their own server, started through the hub, awaited until the hub says it is ready."""
         reply = await self.client.post(f"/hub/api/users/{self.name}/server")
         assert reply.status_code in (201, 202, 400), reply.text
-        while True:
-            model = (await self.client.get(f"/hub/api/users/{self.name}")).json()
-            server = model.get("servers", {}).get("", {})
-            if server.get("ready"):
-                return
-            await asyncio.sleep(0.5)
+        # The hub's progress stream (server-sent events) ends with a "ready" or "failed" event.
+        progress = f"/hub/api/users/{self.name}/server/progress"
+        async with self.client.stream("GET", progress) as events:
+            async for line in events.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                event = json.loads(line.removeprefix("data:"))
+                assert not event.get("failed"), event
+                if event.get("ready"):
+                    return
+        raise AssertionError(f"{self.name}'s server: the progress stream ended before ready")
 
     async def pull_course(self) -> list[dict[str, Any]]:
         """The README's link, followed as a browser does (the hub's pages take its login
