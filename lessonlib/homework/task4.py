@@ -45,6 +45,7 @@ class Observed:
     alerts: list[tuple[float, Any, Any]] = field(default_factory=list)
     samples: list[tuple[float, str, Any, Any]] = field(default_factory=list)  # uptime, reliability
     summary: Any = None
+    early_summary: Any = None  # summary() at EARLY_SUMMARY, before late's first connection
     problems: list[str] = field(default_factory=list)
     ending: Ending | None = None
     end: float = END
@@ -82,13 +83,19 @@ def expected_alerts(seen: Observed, recovery: float) -> list[tuple[float, str]]:
 
 
 STEP = 10.0  # simulated seconds of monitor calls in one turn of the check's loop
+# The start is drawn below the span watched (a fresh process's clock reads little), so that
+# a time measured by anything but `at - start` is seen; it is never 0. It is a multiple of
+# 1/8 s, so that start + 60 - start is exactly 60 in floating point.
+ORIGINS = (100.0, 240.0)
+# A summary is asked early too, while late has never connected: an ongoing outage is counted.
+EARLY_SUMMARY = 245.0
 
 
 def _script(seed: int) -> Observed:
     rng = random.Random(seed)
     k = rng.uniform(0.9, 1.1)  # scaling every time keeps every percentage
     seen = Observed()
-    seen.origin = round(rng.uniform(1_000, 100_000), 3)
+    seen.origin = round(rng.uniform(*ORIGINS) * 8) / 8
     seen.first_up = {"steady": 0.0, "flappy": 0.0, "late": rng.uniform(250, 350)}
     steady_1 = rng.uniform(2000, 3000)
     steady_2 = rng.uniform(5000, 6000)
@@ -141,6 +148,10 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
                             seen, "reliability", monitor.reliability, exchange, origin + second
                         )
                         seen.samples.append((second, exchange, up_value, rel))
+                if second == EARLY_SUMMARY:
+                    seen.early_summary = _call(
+                        seen, "summary", monitor.summary, origin + EARLY_SUMMARY
+                    )
                 second += 1.0
             if name:
                 now = at
@@ -264,6 +275,16 @@ def _alerts_raised(seen: Observed) -> str | None:
     for at, name in expected:
         crossed = _crossing(seen, name, at)
         raised = [t for t, n, _ in seen.alerts if n == name and crossed - 1e-6 <= t]
+        if at <= MIN_OBSERVED and (not raised or raised[0] > at + 1e-6):
+            return tr(
+                "no alert for {name} at check(start + {minimum:g}), when its first minute was "
+                "over at {reliability:.2f} %{late}: every exchange is judged from start + "
+                "{minimum:g} s on",
+                name=name,
+                minimum=MIN_OBSERVED,
+                reliability=reliability(seen, name, at),
+                late=tr("; the alert came only at {at:.1f} s", at=raised[0]) if raised else "",
+            )
         if not raised or raised[0] > at + ALERT_DELAY:
             late = tr("; the alert came only at {at:.1f} s", at=raised[0]) if raised else ""
             return tr(
@@ -354,9 +375,20 @@ def _quiet(seen: Observed) -> str | None:
 
 
 def _summary(seen: Observed) -> str | None:
-    summary = seen.summary
-    if summary is None:
+    if seen.summary is None and seen.early_summary is None:
         return _problems(seen) or tr("summary() returned None")
+    for at, summary in ((EARLY_SUMMARY, seen.early_summary), (seen.end, seen.summary)):
+        wrong = _summary_at(seen, summary, at)
+        if wrong:
+            return wrong
+    return None
+
+
+def _summary_at(seen: Observed, summary: Any, at: float) -> str | None:
+    """What is wrong with ``summary``, asked at ``at`` seconds after start, if anything."""
+    moment = seen.origin + at
+    if summary is None:
+        return _problems(seen) or tr("summary({moment:g}) returned None", moment=moment)
     if not isinstance(summary, Mapping):
         return tr(
             "summary() returned a {kind}; expected a dict per exchange",
@@ -373,16 +405,21 @@ def _summary(seen: Observed) -> str | None:
         missing = [m for m in METRICS if m not in row]
         if missing:
             return tr("summary()[{name!r}] lacks {missing}", name=name, missing=", ".join(missing))
-        truth = _metrics(seen, name)
+        truth = _metrics(seen, name, at)
         for metric in METRICS:
             value = row[metric]
             if not _number(value) or abs(value - truth[metric]) > _tolerance(metric, truth[metric]):
+                ongoing = _open_outage(seen, name, at) is not None or at <= seen.first_up[name]
                 return tr(
-                    "summary()[{name!r}][{metric!r}] = {value!r}; expected {truth:g}",
+                    "summary({moment:g})[{name!r}][{metric!r}] = {value!r}; expected {truth:g} "
+                    "({at:g} s after start){state}",
+                    moment=moment,
                     name=name,
                     metric=metric,
                     value=value,
                     truth=truth[metric],
+                    at=at,
+                    state=tr(", while it was disconnected") if ongoing else "",
                 )
     return None
 
@@ -445,16 +482,17 @@ CHECKS = [
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _metrics(seen: Observed, name: str) -> dict[str, float]:
-    spans = [(a, b) for a, b in seen.outages[name] if a < seen.end]
-    before = seen.first_up[name]
-    up = uptime(seen, name, seen.end)
+def _metrics(seen: Observed, name: str, at: float) -> dict[str, float]:
+    """Every metric of ``name`` at ``at`` seconds after start, the outage going on included."""
+    before = min(seen.first_up[name], at)
+    spans = [(a, min(b, at)) for a, b in seen.outages[name] if a < at]
+    up = uptime(seen, name, at)
     return {
         "uptime": up,
-        "downtime": seen.end - up,
-        "reliability": 100.0 * up / seen.end,
+        "downtime": at - up,
+        "reliability": 100.0 * up / at,
         "disconnections": float(len(spans)),
-        "longest_outage": max([before] + [min(b, seen.end) - a for a, b in spans]),
+        "longest_outage": max([before] + [b - a for a, b in spans]),
     }
 
 

@@ -140,3 +140,39 @@ MISTAKES += [
         ),
     ),
 ]
+
+MISTAKES += [
+    Mistake(
+        "judged only after the check at start + 60 s",
+        "an alert when an exchange falls below 95 %",
+        "judged from start + 60 s on",
+        (
+            (
+                "        if at - self.start < MIN_OBSERVED:",
+                "        if at - self.start <= MIN_OBSERVED:",
+            ),
+        ),
+    ),
+    Mistake(
+        "the outage going on left out of the longest outage",
+        "a summary of every metric",
+        "while it was disconnected",
+        (
+            (
+                '                "longest_outage": max(health.longest_outage, outage),\n',
+                '                "longest_outage": health.longest_outage,\n',
+            ),
+        ),
+    ),
+    Mistake(
+        "downtime counted from 0, not from start",
+        "a summary of every metric",
+        "'downtime'",
+        (
+            (
+                '                "downtime": (at - self.start) - uptime,',
+                '                "downtime": at - uptime,',
+            ),
+        ),
+    ),
+]
