@@ -3,9 +3,12 @@ while a breaker is open, trading resumed once it closes, every transition logged
 
 The scenario (four simulated minutes, windows drawn from the seed): prices twice a second on
 three exchanges; one exchange's order gateway fails for a minute or more; another fails for
-a quarter of a minute later on; the third fails now and then, one order at a time. An outage's
-gateway refuses orders at once for its first seconds, then lets them time out, so that a trial
-order in half-open is still unanswered when the next price comes.
+a quarter of a minute later on; the third fails now and then, one or two orders at a time (its
+first two orders among them). An outage's gateway refuses orders at once for its first seconds,
+then lets them time out, so that a trial order in half-open is still unanswered when the next
+price comes. While the long outage begins, the other two exchanges' feeds are quiet for a few
+seconds, so that beta fails more orders in a row than any breaker may take with no other
+exchange's order between: one breaker shared by all is then seen to open for all.
 """
 
 from __future__ import annotations
@@ -45,6 +48,14 @@ MAX_TRIALS = 2  # orders in a row to a still-failing exchange after its first pa
 TRIALS_PER_SPELL = 1  # orders sent while the log says half-open: "one trial order"
 REFUSING = 20.0  # seconds an outage's gateway refuses orders at once (503) ...
 TIMING_OUT = 0.6  # ... before it lets them time out after this long: the next price comes first
+# Seconds alpha's and gamma's feeds are silent (the exchange stalls) from the start of beta's
+# outage: beta fails more orders in a row than MAX_THRESHOLD (prices twice a second) alone.
+QUIET = (MAX_THRESHOLD + 4) / 2.0
+QUIET_VENUES = ("alpha", "gamma")
+# gamma's occasional failures: the sizes of its bursts of failed orders in turn, the first at
+# its very first orders. Fewer than 3 in a row, the least a breaker may open after.
+BLIP_SIZES = (2, 1)
+BLIP_LASTS = 2.0  # seconds a blip waits for an order to fail: a breaker's pause lets it pass
 STATES = ("closed", "open", "half_open")
 MOVES = {("closed", "open"), ("open", "half_open"), ("half_open", "closed"), ("half_open", "open")}
 
@@ -63,7 +74,8 @@ class Observed:
     transitions: list[tuple[float, Any, Any, Any]] = field(default_factory=list)
     can_trade: list[tuple[float, str, Any, int]] = field(default_factory=list)  # with `logged`
     outages: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    blips: list[float] = field(default_factory=list)  # the single failures of gamma
+    blips: list[tuple[float, int]] = field(default_factory=list)  # gamma's (time, failures)
+    quiet: list[tuple[float, float]] = field(default_factory=list)  # alpha's and gamma's
     bad_orders: list[str] = field(default_factory=list)
     ending: Ending | None = None
     ignored_cancel: bool = False
@@ -90,10 +102,14 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             "gamma": [],
         }
         end = seen.outages["alpha"][0][1] + 75.0
-        seen.blips = [rng.uniform(5, 15)]
-        while seen.blips[-1] < end - 10:
-            seen.blips.append(seen.blips[-1] + rng.uniform(8, 15))
-        pending_blip = {"gamma": list(seen.blips)}
+        seen.quiet = [(start, start + QUIET)]
+        times = [0.0, rng.uniform(5, 15)]
+        while times[-1] < end - 10:
+            times.append(times[-1] + rng.uniform(8, 15))
+        sizes = itertools.cycle(BLIP_SIZES)
+        seen.blips = [(at, next(sizes)) for at in times]
+        # each entry fails the next order sent at or after its time
+        pending_blip = {"gamma": [at for at, size in seen.blips for _ in range(size)]}
 
         exchanges = [
             InMemoryExchange(name, symbols=[SYMBOL], tick_rate=2.0, seed=seed + i)
@@ -101,11 +117,17 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
         ]
         for exchange in exchanges:
             await exchange.start()
+        for exchange, name in zip(exchanges, NAMES, strict=True):
+            if name in QUIET_VENUES:
+                for begin, until in seen.quiet:
+                    loop.call_at(begin, exchange.stall, until - begin)
 
         def failing(venue: str, now: float) -> bool:
             if any(a <= now < b for a, b in seen.outages[venue]):
                 return True
             blips = pending_blip.get(venue, [])
+            while blips and blips[0] + BLIP_LASTS < now:
+                blips.pop(0)
             if blips and blips[0] <= now:  # the next order after a blip's time fails
                 blips.pop(0)
                 return True
@@ -305,21 +327,56 @@ def _single_failures(seen: Observed) -> str | None:
         (t, old, new) for t, n, old, new in seen.transitions if n == "gamma" and new == "open"
     ]
     if opened:
-        failed = sum(1 for o in seen.of("gamma", 0.0, opened[0][0] + 1e-6) if not o.ok)
+        before = seen.of("gamma", 0.0, opened[0][0] + 1e-6)
+        in_a_row = len(before) - next(
+            (i + 1 for i in range(len(before) - 1, -1, -1) if before[i].ok), 0
+        )
+        if in_a_row > 1:
+            return tr(
+                "opened after {count} failures in a row: gamma failed {count} orders in a row "
+                "and its breaker opened at {opened:.1f} s; it may open only after 3 to "
+                "{most} failures in a row",
+                count=in_a_row,
+                opened=opened[0][0],
+                most=MAX_THRESHOLD,
+            )
+        failed = sum(1 for o in before if not o.ok)
         return tr(
-            "opened after a single failure: gamma failed one order at a time (each "
-            "failure followed by successes), and its breaker opened at {opened:.1f} s "
-            "after {failed} such failure(s)",
+            "opened after a single failure: gamma failed one or two orders at a time (each "
+            "time followed by successes), and its breaker opened at {opened:.1f} s "
+            "after {failed} failed order(s)",
             opened=opened[0][0],
             failed=failed,
         )
-    pauses = _pauses(seen.of("gamma"), seen.end)
+    pauses = _pauses(seen.of("gamma"), seen.end, quiet=seen.quiet)
     if pauses:
         return tr("gamma stopped trading from {at:.1f} s after one failed order", at=pauses[0])
     return None
 
 
 def _independent(seen: Observed) -> str | None:
+    shared = _shared(seen)
+    if shared:
+        return shared
+    if not seen.outages:
+        return not_reached(seen.ending)
+    start, end = seen.outages["beta"][0]
+    for name in ("alpha", "gamma"):
+        if any(n == name and _state(new) == "open" for _, n, _, new in seen.transitions):
+            continue  # its own breaker opened: judged by its own sub-check
+        pauses = _pauses(seen.of(name, start, end), end, start, quiet=seen.quiet)
+        if pauses:
+            return tr(
+                "one breaker for all exchanges: {name} stopped trading at {at:.1f} s "
+                "while only beta was failing",
+                name=name,
+                at=pauses[0],
+            )
+    return None
+
+
+def _shared(seen: Observed) -> str | None:
+    """can_trade() False for an exchange while only another's breaker was open."""
     for at, name, value, entries in seen.can_trade:
         if value is not False or logged_state(seen, name, entries) == "open":
             continue
@@ -331,18 +388,6 @@ def _independent(seen: Observed) -> str | None:
                 at=at,
                 name=name,
                 other=others[0],
-            )
-    if not seen.outages:
-        return not_reached(seen.ending)
-    start, end = seen.outages["beta"][0]
-    for name in ("alpha", "gamma"):
-        pauses = _pauses(seen.of(name, start, end), end, start)
-        if pauses:
-            return tr(
-                "one breaker for all exchanges: {name} stopped trading at {at:.1f} s "
-                "while only beta was failing",
-                name=name,
-                at=pauses[0],
             )
     return None
 
@@ -424,10 +469,11 @@ def _can_trade(seen: Observed) -> str | None:
 
 
 def root_cause(seen: Observed) -> str | None:
-    """run() ending early explains every later failure."""
+    """run() ending early explains every later failure; so does one breaker for all
+    exchanges (beta's failures stop the others, their successes let beta's orders through)."""
     if seen.ending is not None and seen.ending.at < seen.end:
         return seen.ending.describe()
-    return None
+    return _shared(seen)
 
 
 def blocker(seen: Observed) -> str | None:
@@ -497,7 +543,17 @@ CHECKS = [
 ]
 
 
-def _pauses(orders: list[Order], end: float, start: float | None = None) -> list[float]:
-    """Moments after which no order came for more than 5 s (prices come twice a second)."""
+def _pauses(
+    orders: list[Order],
+    end: float,
+    start: float | None = None,
+    quiet: list[tuple[float, float]] = (),
+) -> list[float]:
+    """Moments after which no order came for more than 5 s (prices come twice a second),
+    the time the exchange's feed was ``quiet`` (no price, so no order due) not counted."""
     times = ([start] if start is not None else []) + [o.at for o in orders] + [end]
-    return [a for a, b in itertools.pairwise(times) if b - a > 5.0]
+    return [
+        a
+        for a, b in itertools.pairwise(times)
+        if b - a - sum(max(0.0, min(b, q_end) - max(a, q_start)) for q_start, q_end in quiet) > 5.0
+    ]

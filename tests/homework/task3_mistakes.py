@@ -76,9 +76,15 @@ MISTAKES = [
         (("FAILURE_THRESHOLD = 3", "FAILURE_THRESHOLD = 1"),),
     ),
     Mistake(
+        "the breaker opens after 2 failures in a row",
+        "a single failure does not open the breaker",
+        "opened after 2 failures in a row",
+        (("FAILURE_THRESHOLD = 3", "FAILURE_THRESHOLD = 2"),),
+    ),
+    Mistake(
         "failures never reset by a success",
         "a single failure does not open the breaker",
-        "one order at a time",
+        "one or two orders at a time",
         (
             (
                 "    def record_success(self):\n        self.failures = 0\n",
@@ -87,11 +93,10 @@ MISTAKES = [
         ),
     ),
     Mistake(
-        # beta's failures interleave with the others' successes, so the shared count rarely
-        # reaches the threshold; when it does open, "one breaker for all exchanges" is said
+        # seen while alpha's and gamma's feeds are quiet and beta fails alone
         "one breaker shared by every exchange",
-        "the breaker opens on repeated failures",
-        "no breaker opened",
+        "one breaker per exchange",
+        "one breaker for all exchanges",
         (
             (
                 "self.breakers = {name: Breaker(name, on_transition) for name in exchanges}",
