@@ -59,6 +59,7 @@ class Network:
         self.down: str | None = None
         self.refuse_next = 0
         self.accept_and_drop = False  # every new connection ended by the exchange at once
+        self.drop_after: float | None = None  # ... or this many seconds after it opens
         self.attempts: list[Attempt] = []
         self.wires: list[Wire] = []
         self.flooded_at: float | None = None
@@ -129,6 +130,8 @@ class Network:
         self._opened.set()
         if self.accept_and_drop:
             asyncio.get_running_loop().call_later(DROP_AFTER, self._drop_at_once, wire)
+        elif self.drop_after is not None:
+            asyncio.get_running_loop().call_later(self.drop_after, self._drop_at_once, wire)
         return WatchedConnection(connection, wire, self)
 
     def _drop_at_once(self, wire: Wire) -> None:

@@ -3,10 +3,13 @@ exponential backoff capped at 30 s and logs every change of connection state.
 
 The scenario (about 20 simulated minutes, its times drawn from the seed): a first connection;
 a drop followed by an outage of eight to ten minutes (connections refused, then answered 503);
-five healthy spells of a minute or more, each ended by a drop and one refused attempt; a clean
-close (1001); a stall of a minute in which the exchange sends nothing at all; two minutes in
-which the exchange accepts every connection and drops it at once (no healthy spell: the waits
-must keep growing); then the client is cancelled and must stop.
+five healthy spells, each ended by a drop and one refused attempt: the first just over 10 s
+(the backoff must reset), the others of a minute or more, one of them with a quiet of 4.2 s
+(less than the 5 s that make a connection dead); a clean close (1001); a stall of a minute in
+which the exchange sends nothing at all; two minutes in which the exchange accepts every
+connection and drops it at once (no healthy spell: the waits must keep growing), then two and a
+half in which it drops each connection after just under 10 s (still no healthy spell); then the
+client is cancelled and must stop.
 """
 
 from __future__ import annotations
@@ -48,7 +51,6 @@ SYMBOL = "BTC/USDT"
 PRICE_KINDS = ("snapshot", "ticker")  # what must reach on_price
 CAP = 30.0
 SLACK = 0.05  # seconds of tolerance on the cap
-SPELLS = 5
 RESET_LIMIT = 10.0  # the longest wait that still counts as "back near the initial delay"
 SILENCE = 5.0  # seconds with nothing received that make a connection dead (the task's rule)
 SILENCE_LIMIT = SILENCE + 1.0  # the last heartbeat may have come up to a second before the stall
@@ -58,6 +60,21 @@ MULTIPLIER_RANGE = (1.5, 3.0)  # the task's bounds on the growth after each fail
 STEADY_RATIO = 0.05  # waits whose ratios agree this closely have no jitter: judge the multiplier
 FLAPPING = 120.0  # seconds of an exchange that accepts every connection and drops it at once
 FLAP_WAIT = 8.0  # a wait at least this long must come while connections are dropped at once
+HEALTHY = 10.0  # seconds up that make a healthy spell (the task's rule)
+# How long each healthy spell lasts (drawn in this range): the first just over HEALTHY, so that
+# a client that wants longer is seen not to reset; its half second of margin covers a client
+# that counts from the welcome frame or the first price.
+SPELL_LENGTHS = ((10.6, 10.9), (60.0, 90.0), (60.0, 90.0), (60.0, 90.0), (60.0, 90.0))
+# Attempts refused after each spell's drop: none after the first, so that a client that does
+# not reset (and waits the cap) is back within 45 s and is told of the reset it missed.
+REFUSED_AFTER = (0, 1, 1, 1, 1)
+QUIET_SPELL = 1  # the spell with a quiet in it, QUIET_AT seconds after it began
+QUIET_AT = 20.0
+# Seconds the exchange sends nothing in that spell: with frames every half second, at most
+# 4.7 s with nothing received, short of SILENCE: the connection is alive.
+QUIET = 4.2
+SHORT_SPELL = (9.0, 9.4)  # after the flapping, each connection dropped after this long ...
+SHORT_SPELLS = 150.0  # ... for this many seconds: no healthy spell, no reset
 
 
 @dataclass(slots=True)
@@ -121,10 +138,16 @@ def script(
             network.down = None
             seen.marks["outage_end"] = loop.time()
             await network.wait_opened(loop.time(), 45.0)
-            for _ in range(SPELLS):
-                await asyncio.sleep(rng.uniform(60, 90))
+            for spell, (shortest, longest) in enumerate(SPELL_LENGTHS):
+                length = rng.uniform(shortest, longest)
+                if spell == QUIET_SPELL:
+                    await asyncio.sleep(QUIET_AT)
+                    seen.marks["quiet"] = loop.time()
+                    exchange.stall(QUIET)
+                    length -= QUIET_AT
+                await asyncio.sleep(length)
                 seen.spell_drops.append(loop.time())
-                network.refuse_next = 1
+                network.refuse_next = REFUSED_AFTER[spell]
                 network.drop_all(exchange.drop)
                 await network.wait_opened(loop.time(), 45.0)
             await asyncio.sleep(rng.uniform(20, 40))
@@ -141,8 +164,12 @@ def script(
             network.accept_and_drop = True
             network.drop_all(exchange.drop)
             await asyncio.sleep(FLAPPING)
-            seen.marks["flapping_end"] = loop.time()
+            seen.marks["flapping_end"] = seen.marks["short_spells"] = loop.time()
             network.accept_and_drop = False
+            network.drop_after = rng.uniform(*SHORT_SPELL)
+            await asyncio.sleep(SHORT_SPELLS)
+            seen.marks["short_spells_end"] = loop.time()
+            network.drop_after = None
             await network.wait_opened(loop.time(), 45.0)
             await asyncio.sleep(rng.uniform(5, 10))
 
@@ -361,7 +388,7 @@ def _reset(seen: Observed) -> str | None:
         if longest > RESET_LIMIT:
             connected = _connected_before(seen, drop)
             return tr(
-                "not reset: the connection dropped at {at:.1f} s after {connected:.0f} s "
+                "not reset: the connection dropped at {at:.1f} s after {connected:.1f} s "
                 "connected, and it waited {longest:.1f} s before trying again (after a healthy "
                 "spell the wait starts again near the initial delay, at most {limit:g} s)",
                 at=drop,
@@ -371,7 +398,36 @@ def _reset(seen: Observed) -> str | None:
             )
     if not judged_any:
         return tr("it never reconnected after a drop, so there was no healthy spell to judge")
-    return None
+    return _reset_too_soon(seen)
+
+
+def _reset_too_soon(seen: Observed) -> str | None:
+    """Connections dropped just short of a healthy spell must not reset the backoff: waits
+    that all stay within the initial delay's bound after them are a reset."""
+    start, end = seen.marks.get("short_spells"), seen.marks.get("short_spells_end")
+    if start is None or end is None:
+        return None
+    wires = [w for w in seen.wires if start <= w.opened_at and w.ended_by == "exchange"]
+    gaps = [
+        gap
+        for wire in wires
+        if wire.ended_at is not None and wire.ended_at < end
+        for gap in waits(seen.attempts, wire.ended_at, end)[:1]
+    ]
+    if len(gaps) < 3 or max(gaps) > INITIAL_RANGE[1] + SLACK:
+        return None
+    lasted = min(w.ended_at - w.opened_at for w in wires if w.ended_at is not None)
+    return tr(
+        "backoff reset after connections of {lasted:.1f} s: from {at:.1f} s the exchange "
+        "dropped each connection {lasted:.1f} s after it opened, and each time the client "
+        "waited at most {longest:.1f} s ({count} times), as after a healthy spell; a healthy "
+        "spell is a connection up {healthy:g} s or more",
+        lasted=lasted,
+        at=start,
+        longest=max(gaps),
+        count=len(gaps),
+        healthy=HEALTHY,
+    )
 
 
 def _no_reset_on_handshake(seen: Observed) -> str | None:
@@ -461,7 +517,7 @@ def _notices_silence(seen: Observed) -> str | None:
         t <= stall + SILENCE_LIMIT + INITIAL_RANGE[1] + SLACK for t in tried
     )
     if in_time:
-        return None
+        return _gave_up_alive(seen)
     acted = [t for t in closed + tried if t is not None]
     late = (
         tr(
@@ -478,6 +534,33 @@ def _notices_silence(seen: Observed) -> str | None:
         "received is a dead connection",
         at=stall,
         late=late,
+        silence=SILENCE,
+    )
+
+
+def _gave_up_alive(seen: Observed) -> str | None:
+    """A quiet shorter than the silence limit must leave the connection alone."""
+    quiet = seen.marks.get("quiet")
+    if quiet is None:
+        return None
+    until = quiet + QUIET + 1.0
+    closed = [
+        w.ended_at
+        for w in seen.wires
+        if w.ended_by == "client" and w.ended_at is not None and quiet < w.ended_at <= until
+    ]
+    tried = [a.at for a in seen.attempts if quiet < a.at <= until]
+    if not closed and not tried:
+        return None
+    return tr(
+        "it gave up a live connection: the exchange sent nothing for {quiet:.1f} s from "
+        "{at:.1f} s, and the client {acted} at {when:.1f} s, {after:.1f} s into the quiet; "
+        "only {silence:g} s with nothing received make a connection dead",
+        quiet=QUIET,
+        at=quiet,
+        acted=tr("closed it") if closed else tr("connected again"),
+        when=min(closed or tried),
+        after=min(closed or tried) - quiet,
         silence=SILENCE,
     )
 
@@ -559,8 +642,9 @@ CHECKS = [
         1,
         _reset,
         Text(
-            "after a minute connected, waits start again near the initial delay "
-            "(at most {limit:g} s)",
+            "after a connection up {healthy:g} s or more, waits start again near the initial "
+            "delay (at most {limit:g} s); after shorter ones, they do not",
+            healthy=HEALTHY,
             limit=RESET_LIMIT,
         ),
     ),

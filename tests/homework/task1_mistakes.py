@@ -209,3 +209,24 @@ MISTAKES += [
         ),
     ),
 ]
+
+MISTAKES += [
+    Mistake(
+        "a healthy spell counted from 15 s",
+        "backoff reset after a healthy spell",
+        "not reset",
+        (("HEALTHY_AFTER = 10.0", "HEALTHY_AFTER = 15.0"),),
+    ),
+    Mistake(
+        "a healthy spell counted from 5 s",
+        "backoff reset after a healthy spell",
+        "a healthy spell is a connection up 10 s or more",
+        (("HEALTHY_AFTER = 10.0", "HEALTHY_AFTER = 5.0"),),
+    ),
+    Mistake(
+        "a connection given up after 3 s of quiet",
+        "notices a silent connection",
+        "it gave up a live connection",
+        (("SILENCE = 5.0", "SILENCE = 3.0"),),
+    ),
+]

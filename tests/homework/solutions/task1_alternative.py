@@ -48,7 +48,7 @@ class FeedClient:
         await ws.send(json.dumps(subscribe))
         messages = aiter(ws)
         while True:
-            raw = await asyncio.wait_for(anext(messages), timeout=4)
+            raw = await asyncio.wait_for(anext(messages), timeout=5)
             message = json.loads(raw)
             if message["type"] == "ticker" or message["type"] == "snapshot":
                 self._on_price(message)
