@@ -34,7 +34,8 @@ def play(link: Link, token: str, namespace: Mapping[str, Any]) -> dict[str, Any]
     except NotReady as error:
         link.send({"not_ready": str(error)})
         return {"not_ready": str(error)}
-    player = _Player(link, cls, list(start["args"]), str(start.get("method", "run")))
+    method = start.get("method", "run")
+    player = _Player(link, cls, list(start["args"]), None if method is None else str(method))
     globals_ = [namespace] if isinstance(namespace, dict) else []
     result = sandbox.run(player.main, namespaces=globals_, loop_factory=player.new_loop)
     summary = {
@@ -54,7 +55,7 @@ class _Player:
     """Builds the student's object and runs it; turns the other side's events into what a
     websockets client sees, and the code's actions into requests."""
 
-    def __init__(self, link: Link, cls: type, args: list[Any], method: str) -> None:
+    def __init__(self, link: Link, cls: type, args: list[Any], method: str | None) -> None:
         self.link = link
         self.cls = cls
         self.args = args
@@ -63,6 +64,7 @@ class _Player:
         self.connections: dict[int, FarConnection] = {}
         self.pending: dict[int, asyncio.Future[FarConnection]] = {}
         self.task: asyncio.Task[Any] | None = None
+        self.client: Any = None
         self.finished: asyncio.Event | None = None
         self._next_id = 0
 
@@ -78,10 +80,13 @@ class _Player:
         self.finished = asyncio.Event()
         built = [self._argument(a) for a in self.args]
         try:
-            client = construct(self.cls, *built)
-            run = getattr(client, self.method)
+            self.client = construct(self.cls, *built)
+            run = getattr(self.client, self.method) if self.method is not None else None
         except NotReady as error:
             self.request({"r": "ended", "error": plain.to_plain(error, explain)})
+            await self.finished.wait()
+            return
+        if run is None:  # the other side calls the object's methods itself
             await self.finished.wait()
             return
         self.task = asyncio.create_task(self._run(run), name="student code")
@@ -107,7 +112,7 @@ class _Player:
 
     def _argument(self, spec: Any) -> Any:
         if not (isinstance(spec, dict) and "far" in spec):
-            return spec
+            return plain.from_plain(spec)
         name = str(spec["far"])
         if name == "connect":
             return self.connect
@@ -143,6 +148,10 @@ class _Player:
         elif kind == "cancel":
             if self.task is not None:
                 self.task.cancel()
+            else:
+                self.request({"r": "ended", "cancelled": True, "error": None})
+        elif kind == "call":
+            self._answer(event)
         elif kind == "opened":
             wire = int(event["wire"])
             connection = FarConnection(wire, self.request)
@@ -158,6 +167,22 @@ class _Player:
                 found.arrived(str(event["text"]))
             else:
                 found.closed_by_exchange(event.get("code"), str(event.get("reason", "")))
+
+    def _answer(self, event: dict[str, Any]) -> None:
+        """A call of the student's object, made as the other side asks; its answer sent back
+        (after whatever the call itself sent, such as a callback's)."""
+        number = event.get("id")
+        try:
+            method = getattr(self.client, str(event.get("method")))
+            value = method(*plain.from_plain(event.get("args") or []))
+        except (sandbox.BlockingCall, sandbox.Stuck) as error:
+            self.request({"r": "returned", "id": number, "error": plain.to_plain(error, explain)})
+            self.request({"r": "ended", "error": plain.to_plain(error, explain)})
+            return
+        except Exception as error:
+            self.request({"r": "returned", "id": number, "error": plain.to_plain(error, explain)})
+            return
+        self.request({"r": "returned", "id": number, "value": plain.to_plain(value, explain)})
 
     def _settle(self, number: int, outcome: FarConnection | BaseException) -> None:
         future = self.pending.pop(number, None)

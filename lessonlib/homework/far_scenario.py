@@ -21,11 +21,12 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from . import plain, sandbox, task1
+from . import plain, sandbox, task1, task4
+from .far_object import FarObject, KernelGone
 from .harness import NotReady, explain
 from .lockstep import Link, LinkClosed
 
-HELD: dict[str, ModuleType] = {"task1": task1}  # tasks whose scenario the grader holds
+HELD: dict[str, ModuleType] = {"task1": task1, "task4": task4}  # scenarios the grader holds
 ECHOES = ("on_price",)  # callbacks whose message must be one the exchange sent
 ANSWER_WAIT = 90.0  # seconds of real time for the kernel's answer: a backstop for a hang
 SETTLE = 3  # loop turns for the other events of one moment to be collected
@@ -40,7 +41,8 @@ def observe(task: str, seed: int, link: Link) -> dict[str, Any]:
     module = HELD[task]
     started = time.perf_counter()
     far = FarClient(link, module.FAR_CLIENT)
-    main, seen = module.script(seed, far.bind)
+    calls_itself = "method" in module.FAR_CLIENT and module.FAR_CLIENT["method"] is None
+    main, seen = module.script(seed, far.build if calls_itself else far.bind)
     result = sandbox.run(main, budget=SERVER_BUDGET)
     if far.not_ready is not None:
         return {"task": task, "not_ready": far.not_ready, "real_seconds": _since(started)}
@@ -82,6 +84,8 @@ class FarClient:
         self.kernel_done: dict[str, Any] = {}
         self._arrived: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._asked: dict[int, asyncio.Future[Any]] = {}
+        self._gone: str | None = None  # why no call can be answered any more
 
     def bind(self, *given: Callable[..., Any]) -> Callable[[], Awaitable[None]]:
         """What ``client(connect, on_price, …)`` is in the task's script: names the given
@@ -89,6 +93,53 @@ class FarClient:
         names = [a["far"] for a in self.spec["args"] if isinstance(a, dict) and "far" in a]
         self.callables = dict(zip(names, given, strict=True))
         return self.run
+
+    def build(self, *args: Any) -> FarObject:
+        """What ``build(…)`` is in a script that calls the student's object itself (a spec
+        without a ``method`` to run): the object, built in the kernel with ``args`` (the
+        callables among them called here, under their names), and its calls sent there."""
+        described = []
+        for value in args:
+            if callable(value):
+                self.callables[value.__name__] = value
+                described.append({"far": value.__name__})
+            else:
+                described.append(plain.to_plain(value, explain))
+        self.spec = self.spec | {"args": described}
+        self._spawn(self.run())
+        return FarObject(self._ask)
+
+    def _ask(self, method: str, args: list[Any]) -> asyncio.Future[Any]:
+        future = asyncio.get_running_loop().create_future()
+        if self._gone is not None:
+            future.set_exception(KernelGone(self._gone))
+            return future
+        number = len(self._asked) + 1
+        self._asked[number] = future
+        arguments = plain.to_plain(args, explain)
+        self.post({"e": "call", "id": number, "method": method, "args": arguments})
+        return future
+
+    def _answer(self, request: dict[str, Any]) -> None:
+        future = self._asked.get(_int(request.get("id")))
+        if future is None or future.done():
+            return
+        try:
+            if "error" in request:
+                error = plain.from_plain(request["error"])
+                future.set_exception(
+                    error if isinstance(error, Exception) else ValueError(str(error))
+                )
+            else:
+                future.set_result(plain.from_plain(request.get("value")))
+        except plain.BadRecord as error:
+            future.set_exception(ValueError(f"an answer that is not plain data ({error})"))
+
+    def _no_more_answers(self, why: str) -> None:
+        self._gone = why
+        for future in self._asked.values():
+            if not future.done():
+                future.set_exception(KernelGone(why))
 
     async def run(self) -> None:
         self._arrived = asyncio.Event()
@@ -100,6 +151,8 @@ class FarClient:
                 self.outbox.append({"e": "cancel"})
                 await self._reply_and_serve()
             raise
+        finally:  # a call still unanswered never will be
+            self._no_more_answers(self.not_ready or "the kernel no longer answers the check")
         error = plain.from_plain((self.ended or {}).get("error"))
         if isinstance(error, NotReady):
             self.not_ready = str(error)
@@ -175,6 +228,8 @@ class FarClient:
                 )
         elif kind == "call":
             self._call(str(request.get("name")), request.get("args"))
+        elif kind == "returned":
+            self._answer(request)
         elif kind == "ended":
             self.ended = request
 

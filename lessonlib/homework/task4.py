@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..i18n import Text, tr
+from .far_object import answered
 from .harness import Ending, Scenario, construct, explain, find_class
 from .report import Check
 
@@ -114,9 +115,22 @@ def _script(seed: int) -> Observed:
 
 
 def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observed]:
-    monitor_class = find_class(
-        namespace, "HealthMonitor", {"record": False, "check": False, "summary": False}
-    )
+    monitor_class = find_class(namespace, "HealthMonitor", FAR_CLIENT["methods"])
+    return script(seed, lambda *args: construct(monitor_class, *args))
+
+
+# The student's class, as the grader's worker describes it to a kernel when it holds the
+# scenario: no method to run, the script calls the monitor itself (see `far_object`).
+FAR_CLIENT: dict[str, Any] = {
+    "class": "HealthMonitor",
+    "methods": {"record": False, "check": False, "summary": False},
+    "method": None,
+}
+
+
+def script(seed: int, build: Callable[..., Any]) -> tuple[Scenario, Observed]:
+    """The scenario's own side, with ``build(names, on_alert, start)`` giving the student's
+    monitor (built here, or in the student's kernel when the grader holds this)."""
     seen = _script(seed)
 
     async def main() -> None:
@@ -126,7 +140,7 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             seen.alerts.append((now, name, value))
 
         origin = seen.origin
-        monitor = construct(monitor_class, list(NAMES), on_alert, origin)
+        monitor = build(list(NAMES), on_alert, origin)
         changes = sorted(
             [(t, name, True) for name, t in seen.first_up.items()]
             + [(a, name, False) for name, spans in seen.outages.items() for a, _ in spans]
@@ -140,16 +154,18 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             while second < at and second <= END:
                 now = second
                 await _at(loop, second)
-                _call(seen, f"check({origin + second:g})", monitor.check, origin + second)
+                await _call(seen, f"check({origin + second:g})", monitor.check, origin + second)
                 if second in samples:
                     for exchange in NAMES:
-                        up_value = _call(seen, "uptime", monitor.uptime, exchange, origin + second)
-                        rel = _call(
+                        up_value = await _call(
+                            seen, "uptime", monitor.uptime, exchange, origin + second
+                        )
+                        rel = await _call(
                             seen, "reliability", monitor.reliability, exchange, origin + second
                         )
                         seen.samples.append((second, exchange, up_value, rel))
                 if second == EARLY_SUMMARY:
-                    seen.early_summary = _call(
+                    seen.early_summary = await _call(
                         seen, "summary", monitor.summary, origin + EARLY_SUMMARY
                     )
                 second += 1.0
@@ -157,12 +173,12 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
                 now = at
                 moment = origin + at
                 await _at(loop, at)
-                _call(
+                await _call(
                     seen, f"record({name!r}, {up}, {moment:.1f})", monitor.record, name, up, moment
                 )
         now = END
         await _at(loop, END)
-        seen.summary = _call(seen, "summary", monitor.summary, origin + END)
+        seen.summary = await _call(seen, "summary", monitor.summary, origin + END)
 
     return main, seen
 
@@ -175,9 +191,9 @@ async def _at(loop: asyncio.AbstractEventLoop, second: float) -> None:
         await asyncio.sleep(second - loop.time())
 
 
-def _call(seen: Observed, what: str, method: Any, *args: Any) -> Any:
+async def _call(seen: Observed, what: str, method: Any, *args: Any) -> Any:
     try:
-        return method(*args)
+        return await answered(method(*args))
     except Exception as error:
         if len(seen.problems) < 5:
             seen.problems.append(tr("{what} raised {explain}", what=what, explain=explain(error)))

@@ -77,6 +77,39 @@ class Forger:
                     self.network.wires[:] = stage.seen.wires
 """
 
+# Task 4: a monitor that reads the answers off the check's own record (the scenario's script,
+# found with gc in its process) instead of measuring anything
+FORGER4 = """
+import gc
+from lessonlib.homework import task4
+
+class HealthMonitor:
+    def __init__(self, exchanges, on_alert, start):
+        self.on_alert, self.start = on_alert, start
+        self.seen = next((o for o in gc.get_objects() if type(o) is task4.Observed
+                          and o.origin == start and not o.samples), None)
+        self.due = set(task4.expected_alerts(self.seen, 95.5)) if self.seen else set()
+
+    def record(self, exchange, connected, at):
+        self.check(at)
+
+    def check(self, at):
+        for name in task4.NAMES:
+            if (at - self.start, name) in self.due:
+                self.on_alert(name, self.reliability(name, at))
+
+    def uptime(self, exchange, at):
+        return task4.uptime(self.seen, exchange, at - self.start) if self.seen else None
+
+    def reliability(self, exchange, at):
+        return task4.reliability(self.seen, exchange, at - self.start) if self.seen else None
+
+    def summary(self, at):
+        if self.seen is None:
+            return None
+        return {n: task4._metrics(self.seen, n, at - self.start) for n in task4.NAMES}
+"""
+
 TRICKS: dict[str, str] = {
     # the judge's classes and functions rewritten in sys.modules while the check runs them
     "rewrites_the_judge": """

@@ -12,7 +12,8 @@ import sys
 
 import pytest
 import task1_mistakes
-from dishonest import TRICKS
+import task4_mistakes
+from dishonest import FORGER4, TRICKS
 from homework_solutions import namespace, source
 from test_grade import ROOT
 
@@ -56,9 +57,10 @@ def verdicts(report: Report) -> list[tuple[str, int]]:
     return [(c.name, c.points) for c in report.checks]
 
 
-CASES = {"reference": source("task1_reference"), "alternative": source("task1_alternative")}
-CASES |= {m.name: m.code(task1_mistakes.REFERENCE) for m in task1_mistakes.MISTAKES}
-CASES["never awaits"] = """
+CASES = {("task1", "reference"): source("task1_reference")}
+CASES[("task1", "alternative")] = source("task1_alternative")
+CASES |= {("task1", m.name): m.code(task1_mistakes.REFERENCE) for m in task1_mistakes.MISTAKES}
+CASES[("task1", "never awaits")] = """
 class FeedClient:
     def __init__(self, connect, symbol, on_price, log_state):
         self.connect = connect
@@ -68,15 +70,40 @@ class FeedClient:
         while True:
             pass
 """
+CASES[("task4", "reference")] = source("task4_reference")
+CASES[("task4", "alternative")] = source("task4_alternative")
+CASES |= {("task4", m.name): m.code(task4_mistakes.REFERENCE) for m in task4_mistakes.MISTAKES}
+CASES[("task4", "answers nothing")] = """
+class HealthMonitor:
+    def __init__(self, exchanges, on_alert, start):
+        pass
+
+    def record(self, exchange, connected, at):
+        pass
+
+    def check(self, at):
+        pass
+
+    def uptime(self, exchange, at):
+        return 0.0
+
+    def reliability(self, exchange, at):
+        raise ValueError(f"no data for {exchange}")
+
+    def summary(self, at):
+        return None
+"""
+CASES[("task4", "no such class")] = "class HealthMonitr:\n    pass\n"
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_held_scenario_judges_as_the_kernel_would(name: str) -> None:
-    code = CASES[name]
-    held = held_report("task1", code)
-    here = checks.grade("task1", namespace(code), seed=SEED)
+@pytest.mark.parametrize(("task", "name"), sorted(CASES))
+def test_held_scenario_judges_as_the_kernel_would(task: str, name: str) -> None:
+    code = CASES[task, name]
+    held = held_report(task, code)
+    here = checks.grade(task, namespace(code), seed=SEED)
     assert verdicts(held) == verdicts(here), f"{name}\nheld:\n{held}\nin the kernel:\n{here}"
     assert held.points == here.points
+    assert [c.actual for c in held.checks] == [c.actual for c in here.checks]
 
 
 def test_a_consistent_forged_record_is_worth_nothing_when_the_grader_holds_the_scenario() -> None:
@@ -88,3 +115,11 @@ def test_a_consistent_forged_record_is_worth_nothing_when_the_grader_holds_the_s
     held = held_report("task1", forger)
     assert held.points == 0, held
     assert any("never sent by the exchange" in note for note in held.notes), held
+
+
+def test_a_monitor_that_reads_the_answers_off_the_record_gets_nothing_when_held() -> None:
+    # In the student's own process the forger finds the check's record (the whole script of
+    # outages) with gc and answers from it: full marks. Held, the script is not in its reach.
+    assert checks.grade("task4", namespace(FORGER4), seed=SEED).points == 10
+    held = held_report("task4", FORGER4)
+    assert held.points == 0, held
