@@ -19,7 +19,7 @@ from typing import Any
 MIME = "application/vnd.reconnect-lab.record+json"
 # Leaves first, so that each module picks up fresh copies of what it imports. Not `venues`:
 # the student's code holds its classes (an `except OrderFailed` must keep matching).
-FRESH = ("sandbox", "report", "harness", "plain", "network", "timeline", "borrowed")
+FRESH = ("sandbox", "report", "harness", "plain", "network", "timeline", "borrowed", "far_object")
 FRESH += ("task1", "task2", "task3", "task4", "checks", "lockstep", "far_connection", "far_client")
 WATCHED = ("builtins", "asyncio", "time", "importlib", "json", "inspect", "random", "math")
 WATCHED += ("threading", "gc", "looptime", "IPython.display", "IPython.core.display_functions")

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dishonest import TRICKS
+from dishonest import FORGER4, TRICKS
 from homework_solutions import namespace, source
 from test_grade import GUARD, ROOT, hand_in
 
@@ -51,6 +51,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     for name, code in TRICKS.items():
         code = code.replace("CLASSMATES", str(honest)).replace("MARKER", str(marker))
         hand_in(cheats, name, "task1", code)
+    hand_in(cheats, "task4_reads_the_record", "task4", FORGER4)
+    hand_in(honest, "honest_carol", "task4", source("task4_reference"))
     notebooks = {p: p.read_bytes() for p in honest.rglob("*.ipynb")}
     package = _digest(PACKAGE)
     done = subprocess.run(
@@ -88,6 +90,13 @@ def test_a_dishonest_submission_earns_nothing(graded, trick: str) -> None:
     assert row["points"] == "0", row
     if trick in SEEN:
         assert row["status"].startswith("tampering suspected: "), row
+
+
+def test_a_monitor_answering_from_the_checks_record_earns_nothing(graded) -> None:
+    # Full marks in its own process (see test_held_scenario); graded, the scenario's script is
+    # held by the grader's worker, out of the kernel's reach, and its honest classmate keeps 10.
+    assert graded["rows"]["task4_reads_the_record"]["points"] == "0"
+    assert graded["rows"]["honest_carol"]["points"] == "10"
 
 
 @pytest.mark.parametrize("trick", ["forges_a_consistent_record", "behaves_differently_when_graded"])
