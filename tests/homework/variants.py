@@ -31,6 +31,24 @@ TASK1_CLOCK = (
 VARIANTS = [
     Variant(
         "task1",
+        "a healthy spell counted from the first price",
+        (
+            ("            opened = loop.time()\n", "            self.opened = None\n"),
+            (
+                "            if loop.time() - opened >= HEALTHY_AFTER:",
+                "            up = loop.time() - (self.opened or loop.time())\n"
+                "            if up >= HEALTHY_AFTER:",
+            ),
+            (
+                "                self.on_price(message)",
+                "                if self.opened is None:\n"
+                "                    self.opened = asyncio.get_running_loop().time()\n"
+                "                self.on_price(message)",
+            ),
+        ),
+    ),
+    Variant(
+        "task1",
         "the clock is time.time()",
         (
             ("import json\n", "import json\nimport time\n"),
@@ -108,6 +126,14 @@ VARIANTS = [
         ),
     ),
     Variant("task3", "each order sent as a task of its own", AS_TASKS),
+    Variant(
+        "task3",
+        "the widest bounds the task allows: 10 failures, 60 s open",
+        (
+            ("FAILURE_THRESHOLD = 3", "FAILURE_THRESHOLD = 10"),
+            ("RESET_TIMEOUT = 10.0", "RESET_TIMEOUT = 60.0"),
+        ),
+    ),
     Variant(
         "task4",
         "metrics rounded for display (seconds and percent to one decimal)",
