@@ -73,6 +73,9 @@ QUIET_AT = 20.0
 # Seconds the exchange sends nothing in that spell: with frames every half second, at most
 # 4.7 s with nothing received, short of SILENCE: the connection is alive.
 QUIET = 4.2
+# Waits that stay within this many times the client's own waits right after a reset (those
+# after the healthy spells' drops, at most the 2 s an initial delay may be) are a reset.
+RESET_LIKE = 1.5
 SHORT_SPELL = (9.0, 9.4)  # after the flapping, each connection dropped after this long ...
 SHORT_SPELLS = 150.0  # ... for this many seconds: no healthy spell, no reset
 
@@ -414,7 +417,7 @@ def _reset_too_soon(seen: Observed) -> str | None:
         if wire.ended_at is not None and wire.ended_at < end
         for gap in waits(seen.attempts, wire.ended_at, end)[:1]
     ]
-    if len(gaps) < 3 or max(gaps) > INITIAL_RANGE[1] + SLACK:
+    if not _like_resets(seen, gaps):
         return None
     lasted = min(w.ended_at - w.opened_at for w in wires if w.ended_at is not None)
     return tr(
@@ -440,7 +443,7 @@ def _no_reset_on_handshake(seen: Observed) -> str | None:
             "it made no attempt while the exchange accepted and dropped at once from {at:.1f} s",
             at=start,
         )
-    if max(gaps) >= FLAP_WAIT:
+    if max(gaps) >= FLAP_WAIT or not _like_resets(seen, gaps):
         return None
     opened = sum(1 for a in seen.attempts if start < a.at <= end and a.wire is not None)
     return tr(
@@ -654,7 +657,7 @@ CHECKS = [
         _no_reset_on_handshake,
         Text(
             "against an exchange that accepts and drops at once, waits that keep growing "
-            "(one of {wait:g} s or more within {within:g} s)",
+            "past those after a reset (or reach {wait:g} s) within {within:g} s",
             wait=FLAP_WAIT,
             within=FLAPPING,
         ),
@@ -689,6 +692,18 @@ CHECKS = [
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _like_resets(seen: Observed, gaps: list[float]) -> bool:
+    """Whether ``gaps`` (three or more) never grew past `RESET_LIKE` times the client's own
+    first waits after a healthy spell: every one of them a wait from a reset backoff."""
+    after_reset = []
+    for drop in seen.spell_drops:
+        back = opened_after(seen.attempts, drop)
+        first = waits(seen.attempts, drop, back.at)[:1] if back is not None else []
+        after_reset += first
+    level = min(max(after_reset, default=INITIAL_RANGE[1]), INITIAL_RANGE[1]) + SLACK
+    return len(gaps) >= 3 and max(gaps) <= RESET_LIKE * level
 
 
 def _connected_before(seen: Observed, moment: float) -> float:

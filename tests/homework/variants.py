@@ -31,6 +31,15 @@ TASK1_CLOCK = (
 VARIANTS = [
     Variant(
         "task1",
+        "the tightest cap the task allows: from 0.1 s, x1.5, capped at 0.5 s",
+        (
+            ("INITIAL_DELAY = 0.5", "INITIAL_DELAY = 0.1"),
+            ("MULTIPLIER = 2.0", "MULTIPLIER = 1.5"),
+            ("MAX_DELAY = 30.0", "MAX_DELAY = 0.5"),
+        ),
+    ),
+    Variant(
+        "task1",
         "a healthy spell counted from the first price",
         (
             ("            opened = loop.time()\n", "            self.opened = None\n"),
