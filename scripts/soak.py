@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from lessonlib.notebook_client import notebook_client
 
 ROOT = Path(__file__).resolve().parent.parent
 Facts = dict[str, object]
@@ -114,7 +115,7 @@ def run_once(path: Path) -> tuple[float, list[str]]:
     notebook = nbformat.read(path, as_version=4)
     probe = "import json\nfrom lessonlib.events import Kind\n" + PROBES[path.stem]
     notebook.cells.append(nbformat.v4.new_code_cell(probe))
-    client = NotebookClient(
+    client = notebook_client(
         notebook,
         kernel_name="python3",
         timeout=180,

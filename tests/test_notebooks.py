@@ -8,8 +8,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from lessonlib.notebook_client import notebook_client
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(
@@ -48,7 +49,7 @@ def test_notebook_runs_headless_top_to_bottom(path: Path) -> None:
     # jupyter_client starts the "python3" kernel on this very interpreter (the project's
     # venv). The kernel is told that no one is watching, so live demos stop by themselves.
     env = {**os.environ, "RECONNECT_LAB_HEADLESS": "1"}
-    client = NotebookClient(
+    client = notebook_client(
         notebook,
         kernel_name="python3",
         timeout=120,

@@ -23,11 +23,11 @@ from typing import Any
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
 import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
 
 from ..headless import VARIABLE as HEADLESS  # noqa: E402
 from ..homework.grading import MIME  # noqa: E402
+from ..notebook_client import notebook_client  # noqa: E402
 from .held import Held  # noqa: E402
 from .isolation import enter, private_env  # noqa: E402
 
@@ -57,7 +57,7 @@ def grade(job: dict[str, Any]) -> dict[str, Any]:
         GRADING_CELL.format(task=task, seed=shown, token=token, link=link)
     )
     notebook.cells = [*cells, grading]
-    client = NotebookClient(
+    client = notebook_client(
         notebook,
         kernel_name="python3",
         timeout=cell_timeout,

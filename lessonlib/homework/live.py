@@ -53,7 +53,8 @@ async def run_for(seconds: float, main: Awaitable[Any], faults: Iterable[Fault] 
 
 class _Runner:
     """The student's coroutine on its own loop in a daemon thread, with a count of that
-    loop's turns, to tell code that never awaits from code that will not be cancelled."""
+    loop's turns, to tell code that never awaits from code that will not be cancelled, and
+    a list of the connections it opened, cut when it ends."""
 
     def __init__(self, main: Awaitable[Any]) -> None:
         self._main = main
@@ -70,6 +71,15 @@ class _Runner:
             run_once()
 
         self._loop._run_once = counted  # type: ignore[attr-defined]
+        self._transports: list[asyncio.BaseTransport] = []
+        create_connection = self._loop.create_connection
+
+        async def tracked(*args: Any, **kwargs: Any) -> tuple[asyncio.BaseTransport, Any]:
+            transport, protocol = await create_connection(*args, **kwargs)
+            self._transports.append(transport)
+            return transport, protocol
+
+        self._loop.create_connection = tracked  # type: ignore[method-assign]
 
     def start(self, caller: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
         """Start the thread; the future (of ``caller``'s loop) is done when ``main`` ends."""
@@ -94,9 +104,21 @@ class _Runner:
             if self._task is not None and not self._task.done():  # stopped by force: said
                 self._task._log_destroy_pending = False  # type: ignore[attr-defined]
             with contextlib.suppress(BaseException):
+                self._cut_what_is_left()
+            with contextlib.suppress(BaseException):
                 self._loop.close()
             with contextlib.suppress(RuntimeError):  # the notebook's loop is gone
                 self._done()
+
+    def _cut_what_is_left(self) -> None:
+        """Abort the connections ``main`` left open and cancel the tasks it left, then turn
+        the loop once so that the sockets close: an exchange stopped after the cell then has
+        no silent peer to wait for, and the next cell no stray client."""
+        for transport in self._transports:
+            transport.abort()
+        for task in asyncio.all_tasks(self._loop):
+            task.cancel()
+        self._loop.run_until_complete(asyncio.sleep(0))
 
     async def stop(self, finished: asyncio.Future[None]) -> None:
         """Cancel ``main``; if it is still running `STOP_GRACE` later, say why and stop it."""

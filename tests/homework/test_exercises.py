@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from homework_solutions import source
-from nbclient import NotebookClient
+
+from lessonlib.notebook_client import notebook_client
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = {
@@ -57,7 +58,7 @@ def test_with_the_reference_solution_the_check_cell_shows_full_marks(
     path = folder / EXERCISES[task]
     notebook = nbformat.read(path, as_version=4)
     tagged(notebook, "solution")[0].source = source(f"{task}_reference")
-    client = NotebookClient(
+    client = notebook_client(
         notebook,
         kernel_name="python3",
         timeout=60,

@@ -95,3 +95,44 @@ def test_a_run_that_keeps_running_is_cancelled_quietly(capsys: pytest.CaptureFix
     running, _ = asyncio.run(_live(RUNS))
     assert running
     assert capsys.readouterr().out == ""
+
+
+LEAVES_OPEN = """
+import websockets
+
+URL = None
+WELCOMED = []
+CLIENTS = []  # held by the notebook, as a student's client object in a global is
+
+async def run():
+    connection = await websockets.connect(URL)
+    CLIENTS.append(connection)
+    WELCOMED.append(await connection.recv())  # the exchange has the session now
+    # returns without closing the connection
+"""
+
+
+def test_a_connection_left_open_by_run_is_cut_when_it_ends(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The exchange sees the connection end as soon as run_for returns, not when a close
+    timeout runs out (or never, since run()'s loop is closed with the socket in it)."""
+
+    async def scenario() -> list[str]:
+        exchange = PracticeExchange(port=0)
+        await exchange.start()
+        try:
+            namespace: dict = {}
+            exec(compile(LEAVES_OPEN, "<live cell>", "exec"), namespace)
+            namespace["URL"] = exchange.url
+            assert not await run_for(60, namespace["run"]())
+            async with asyncio.timeout(10):  # a guard: the session ends at once, or never
+                while exchange.sessions:
+                    await asyncio.sleep(0.01)
+            return namespace["WELCOMED"]
+        finally:
+            await exchange.stop()
+
+    welcomed = asyncio.run(scenario())
+    assert len(welcomed) == 1 and '"welcome"' in welcomed[0]
+    assert "run() ended early: it returned" in capsys.readouterr().out
