@@ -31,9 +31,9 @@ class WakefulChannel(AsyncZMQSocketChannel):
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
-            left = POLL_SLICE if deadline is None else max(0.0, deadline - loop.time())
+            left = POLL_SLICE if deadline is None else deadline - loop.time()
             try:
-                return await super().get_msg(timeout=min(POLL_SLICE, left))
+                return await super().get_msg(timeout=max(0.0, min(POLL_SLICE, left)))
             except Empty:
                 if deadline is not None and loop.time() >= deadline:
                     raise
