@@ -26,6 +26,9 @@ class FarAnswer:
     def __await__(self) -> Any:
         return self._future.__await__()
 
+    def done(self) -> bool:
+        return self._future.done()
+
 
 class FarObject:
     """An object in the kernel: each method call is sent there by ``ask(method, args)``."""
@@ -49,3 +52,9 @@ async def answered(value: Any) -> Any:
     if isinstance(value, FarAnswer):
         return await value
     return value
+
+
+def answered_already(value: Any) -> bool:
+    """Whether ``value`` needs no more waiting: a plain value, or a `FarAnswer` whose answer
+    (or error) has arrived."""
+    return not isinstance(value, FarAnswer) or value.done()

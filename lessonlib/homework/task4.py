@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..i18n import Text, tr
-from .far_object import answered
+from .far_object import answered, answered_already
 from .harness import Ending, Scenario, construct, explain, find_class
 from .report import Check
 
@@ -135,9 +136,10 @@ def script(seed: int, build: Callable[..., Any]) -> tuple[Scenario, Observed]:
 
     async def main() -> None:
         now = 0.0
+        calls = _Calls(seen)
 
         def on_alert(name: Any, value: Any = None) -> None:
-            seen.alerts.append((now, name, value))
+            seen.alerts.append((calls.moment(now), name, value))
 
         origin = seen.origin
         monitor = build(list(NAMES), on_alert, origin)
@@ -149,55 +151,109 @@ def script(seed: int, build: Callable[..., Any]) -> tuple[Scenario, Observed]:
         samples = {float(t) for t in range(300, int(END) + 1, 300)}
         samples |= {round(a + 5.0) for spans in seen.outages.values() for a, _ in spans}
         loop = asyncio.get_running_loop()
+
+        def sample(second: float, exchange: str) -> None:
+            at = origin + second
+            up = calls.make(second, "uptime", monitor.uptime, exchange, at)
+            rel = calls.make(second, "reliability", monitor.reliability, exchange, at)
+            calls.then(lambda: seen.samples.append((second, exchange, up.value, rel.value)))
+
         second = 1.0
         for at, name, up in [*changes, (END + 1.0, "", False)]:
             while second < at and second <= END:
                 now = second
-                await _at(loop, second)
-                await _call(seen, f"check({origin + second:g})", monitor.check, origin + second)
+                await _at(loop, calls, second)
+                calls.make(second, f"check({origin + second:g})", monitor.check, origin + second)
                 if second in samples:
                     for exchange in NAMES:
-                        up_value = await _call(
-                            seen, "uptime", monitor.uptime, exchange, origin + second
-                        )
-                        rel = await _call(
-                            seen, "reliability", monitor.reliability, exchange, origin + second
-                        )
-                        seen.samples.append((second, exchange, up_value, rel))
+                        sample(second, exchange)
                 if second == EARLY_SUMMARY:
-                    seen.early_summary = await _call(
-                        seen, "summary", monitor.summary, origin + EARLY_SUMMARY
-                    )
+                    early = calls.make(second, "summary", monitor.summary, origin + second)
+                    calls.then(lambda early=early: setattr(seen, "early_summary", early.value))
                 second += 1.0
             if name:
                 now = at
                 moment = origin + at
-                await _at(loop, at)
-                await _call(
-                    seen, f"record({name!r}, {up}, {moment:.1f})", monitor.record, name, up, moment
-                )
+                await _at(loop, calls, at)
+                what = f"record({name!r}, {up}, {moment:.1f})"
+                calls.make(at, what, monitor.record, name, up, moment)
         now = END
-        await _at(loop, END)
-        seen.summary = await _call(seen, "summary", monitor.summary, origin + END)
+        await _at(loop, calls, END)
+        last = calls.make(END, "summary", monitor.summary, origin + END)
+        await calls.settle()
+        seen.summary = last.value
 
     return main, seen
 
 
-async def _at(loop: asyncio.AbstractEventLoop, second: float) -> None:
+async def _at(loop: asyncio.AbstractEventLoop, calls: _Calls, second: float) -> None:
     """Let virtual time catch up with the scenario's ``second`` every `STEP` seconds, so that
     the monitor's calls are spread over turns of the check's loop, the unit its budget and
-    watchdog count in (see `sandbox.Budget`), a few calls to a turn."""
+    watchdog count in (see `sandbox.Budget`), a few calls to a turn; the calls of the turn
+    before are answered first."""
     if second - loop.time() >= STEP:
+        await calls.settle()
         await asyncio.sleep(second - loop.time())
 
 
-async def _call(seen: Observed, what: str, method: Any, *args: Any) -> Any:
-    try:
-        return await answered(method(*args))
-    except Exception as error:
-        if len(seen.problems) < 5:
-            seen.problems.append(tr("{what} raised {explain}", what=what, explain=explain(error)))
-        return None
+@dataclass(slots=True)
+class _Answer:
+    """One call of the monitor: when the script made it, and what it returned once answered."""
+
+    moment: float
+    what: str
+    returned: Any  # the value, or a `FarAnswer` still to be awaited
+    value: Any = None
+    then: Callable[[], None] | None = None
+
+
+class _Calls:
+    """The monitor's calls of one turn, made one after another without waiting for answers
+    (an object in the kernel gets them in one message, and answers them in order), and
+    settled together: a value kept, an exception noted as a problem."""
+
+    def __init__(self, seen: Observed) -> None:
+        self._seen = seen
+        self._pending: deque[_Answer] = deque()
+
+    def make(self, moment: float, what: str, method: Any, *args: Any) -> _Answer:
+        try:
+            answer = _Answer(moment, what, method(*args))
+        except Exception as error:
+            answer = _Answer(moment, what, None)
+            self._problem(what, error)
+        else:
+            self._pending.append(answer)
+        return answer
+
+    def then(self, step: Callable[[], None]) -> None:
+        """Run ``step`` once every call made so far is settled."""
+        self._pending.append(_Answer(math.nan, "", None, then=step))
+
+    async def settle(self) -> None:
+        while self._pending:
+            answer = self._pending[0]
+            try:
+                answer.value = await answered(answer.returned)
+            except Exception as error:
+                self._problem(answer.what, error)
+            self._pending.popleft()
+            if answer.then is not None:
+                answer.then()
+
+    def moment(self, now: float) -> float:
+        """The scenario time of the call being answered (an alert raised in it is raised
+        then), or ``now`` when none is waiting."""
+        for answer in self._pending:
+            if answer.then is None and not answered_already(answer.returned):
+                return answer.moment
+        return now
+
+    def _problem(self, what: str, error: Exception) -> None:
+        if len(self._seen.problems) < 5:
+            self._seen.problems.append(
+                tr("{what} raised {explain}", what=what, explain=explain(error))
+            )
 
 
 # -- judgements -------------------------------------------------------------------------------
