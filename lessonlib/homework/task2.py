@@ -30,6 +30,7 @@ STUDENT_CLASSES = ("SubscriptionClient",)
 LIBRARY_SOLUTIONS = ("PriceFeedClient", "SubscriptionBook", "connect_with_retry", "keep_connected")
 FIRST = ("BTC/USDT", "ETH/USDT")
 ADDED = "SOL/USDT"
+LISTED_AFTER = 3.0  # seconds after the unknown symbol's subscribe() that `subscriptions` is read
 UNKNOWN = ("DOGE/XYZ", "LUNA/USDT", "BTC/EUR")
 RESTORE_WITHIN = 3.0  # seconds after a connection opens for its subscriptions to go out
 CALL_LIMIT = 2.0  # seconds a subscribe() or unsubscribe() call may take
@@ -145,7 +146,7 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             await asyncio.sleep(rng.uniform(5, 10))
             seen.marks["unknown"] = loop.time()
             await call("subscribe", seen.unknown)
-            await asyncio.sleep(3.0)
+            await asyncio.sleep(LISTED_AFTER)
             read_list("after the rejection")
             await asyncio.sleep(rng.uniform(5, 10))
             seen.marks["removed"] = loop.time()
@@ -388,6 +389,19 @@ def _rejection_dropped(seen: Observed) -> str | None:
             unknown=seen.unknown,
             count=len(times),
             last=times[-1],
+        )
+    if _open_at(seen, asked) is not None and not any(asked <= t <= asked + 1.0 for t in times):
+        # Not rejected yet when `subscriptions` was read: the list cannot be judged, and the
+        # cause is the subscription that was not sent.
+        later = [t for t in times if t > asked]
+        return tr(
+            "subscribe({unknown!r}) at {asked:.1f} s sent nothing on the open connection "
+            "({sent}), so the exchange had not rejected it when `subscriptions` was read "
+            "{wait:g} s later: when connected, send the subscription at once",
+            unknown=seen.unknown,
+            asked=asked,
+            sent=tr("sent at {at:.1f} s", at=later[0]) if later else tr("never sent"),
+            wait=LISTED_AFTER,
         )
     listed = seen.listed.get("after the rejection")
     if isinstance(listed, list) and seen.unknown in listed:

@@ -14,6 +14,7 @@ exchange's order between: one breaker shared by all is then seen to open for all
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 from collections.abc import Mapping
@@ -77,6 +78,8 @@ class Observed:
     blips: list[tuple[float, int]] = field(default_factory=list)  # gamma's (time, failures)
     quiet: list[tuple[float, float]] = field(default_factory=list)  # alpha's and gamma's
     bad_orders: list[str] = field(default_factory=list)
+    # the breaker alone: (time, method, what it returned, what it raised or "")
+    probe: list[tuple[float, str, Any, str]] = field(default_factory=list)
     ending: Ending | None = None
     ignored_cancel: bool = False
     end: float = 0.0
@@ -86,7 +89,7 @@ class Observed:
 
 
 def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observed]:
-    find_class(namespace, "Breaker", {"allow": False, "record_success": False})
+    breaker_class = find_class(namespace, "Breaker", {"allow": False, "record_success": False})
     system_class = find_class(namespace, "TradingSystem", {"run": True, "can_trade": False})
     seen = Observed()
 
@@ -174,8 +177,63 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
                 await exchange.stop()
             seen.ending = student.ending
             seen.ignored_cancel = student.ignored_cancel
+        # Then one breaker by itself, its times counted from when it is made.
+        await _probe(construct(breaker_class, PROBE, lambda *move: None), seen.probe)
 
     return main, seen
+
+
+PROBE = "delta"  # the name of the breaker the check drives by itself, apart from the system
+
+
+class _ProbeEnded(Exception):
+    """A method of the breaker alone raised: the probe stops there (the log says why)."""
+
+
+async def _probe(breaker: Any, log: list[tuple[float, str, Any, str]]) -> None:
+    """Drive one `Breaker` by itself, as a trading loop would but with nothing in between:
+    failures until it refuses, the wait for its trial, two more asks while the trial is out,
+    the trial failed, the wait again, a trial that succeeds, two asks after it. Each call,
+    with when (seconds since the probe began) and what it returned or raised, goes to
+    ``log``; `probe_finding` judges it."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+
+    def call(action: str) -> Any:
+        try:
+            value = getattr(breaker, action)()
+        except Exception as error:
+            log.append((loop.time() - began, action, None, explain(error)))
+            raise _ProbeEnded from error
+        log.append((loop.time() - began, action, value, ""))
+        return value
+
+    async def until_allowed() -> bool:
+        for _ in range(int(MAX_RESET) + 2):
+            await asyncio.sleep(1.0)
+            if call("allow") is True:
+                return True
+        return False
+
+    with contextlib.suppress(_ProbeEnded):
+        for _ in range(MAX_THRESHOLD):
+            if call("allow") is not True:
+                break
+            call("record_failure")
+        else:
+            if call("allow") is True:
+                return  # never opened: the system's sub-checks say so
+        if not await until_allowed():
+            return
+        call("allow")
+        call("allow")
+        call("record_failure")
+        call("allow")
+        if not await until_allowed():
+            return
+        call("record_success")
+        call("allow")
+        call("allow")
 
 
 # -- reading the record -----------------------------------------------------------------------
@@ -297,7 +355,7 @@ def _closed_while_open(seen: Observed) -> str | None:
                 count=len(group),
                 at=group[0].at,
             )
-    return None
+    return probe_finding(seen, "trial")
 
 
 def _recovers(seen: Observed) -> str | None:
@@ -317,7 +375,7 @@ def _recovers(seen: Observed) -> str | None:
                     since=since,
                     limit=MAX_RESET,
                 ) + (tr(" (first at {at:.1f} s)", at=after[0].at) if after else "")
-    return None
+    return probe_finding(seen, "success")
 
 
 def _single_failures(seen: Observed) -> str | None:
@@ -389,6 +447,62 @@ def _shared(seen: Observed) -> str | None:
                 name=name,
                 other=others[0],
             )
+    return None
+
+
+def probe_finding(seen: Observed, phase: str) -> str | None:
+    """What the breaker alone did against the rule of ``phase``: "trial" (half-open lets one
+    trial through and refuses the rest until it is recorded; a failed trial opens it again)
+    or "success" (a successful trial closes it)."""
+    log = [(at, action, value) for at, action, value, _ in seen.probe]
+    raised = next(((at, a, e) for at, a, _, e in seen.probe if e), None)
+    if raised is not None:
+        at, action, error = raised
+        return tr(
+            "{call} raised {error}, {at:.1f} s after it was made",
+            call=f"Breaker({PROBE!r}, on_transition).{action}()",
+            error=error,
+            at=at,
+        )
+    refused = [i for i, (_, a, v) in enumerate(log) if a == "allow" and v is not True]
+    if not refused:
+        return None  # never opened: judged on the system
+    trial = next((i for i in range(refused[0], len(log)) if log[i][1:] == ("allow", True)), None)
+    if trial is None:
+        return None  # never tried again: judged on the system
+    after = log[trial + 1 : trial + 3]
+    failed = log[trial + 3 : trial + 5]
+    if phase == "trial":
+        again = [at for at, a, v in after if a == "allow" and v is True]
+        if again:
+            return tr(
+                "{name} alone: after its reset timeout allow() let a trial through ({at:.1f} s "
+                "after its first failure) and then said True {count} more time(s) before the "
+                "trial was recorded: one trial, the others refused until it has succeeded or "
+                "failed",
+                name=f"Breaker({PROBE!r})",
+                at=log[trial][0],
+                count=len(again),
+            )
+        if len(failed) == 2 and failed[1][1:] == ("allow", True):
+            return tr(
+                "{name} alone: its trial failed ({at:.1f} s after its first failure) and "
+                "allow() still said True right after: a failed trial opens the breaker again",
+                name=f"Breaker({PROBE!r})",
+                at=failed[0][0],
+            )
+        return None
+    succeeded = next((i for i, (_, a, _v) in enumerate(log) if a == "record_success"), None)
+    if succeeded is None:
+        return None
+    refusals = [at for at, a, v in log[succeeded + 1 :] if a == "allow" and v is not True]
+    if refusals:
+        return tr(
+            "{name} alone: its trial succeeded ({at:.1f} s after its first failure) and "
+            "allow() then said False: a successful trial closes the breaker",
+            name=f"Breaker({PROBE!r})",
+            at=log[succeeded][0],
+        )
     return None
 
 
@@ -473,7 +587,7 @@ def root_cause(seen: Observed) -> str | None:
     exchanges (beta's failures stop the others, their successes let beta's orders through)."""
     if seen.ending is not None and seen.ending.at < seen.end:
         return seen.ending.describe()
-    return _shared(seen)
+    return _independent(seen) if seen.outages else None
 
 
 def blocker(seen: Observed) -> str | None:
@@ -506,7 +620,8 @@ CHECKS = [
         2,
         _closed_while_open,
         Text(
-            "no order while open; a half-open breaker lets at most {most} trials through",
+            "no order while open; half-open lets one trial through (at most {most} orders in "
+            "a row), and a failed trial opens it again",
             most=MAX_TRIALS,
         ),
     ),

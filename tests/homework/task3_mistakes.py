@@ -128,4 +128,25 @@ MISTAKES = [
         "before the trial was recorded",
         (*AS_TASKS, ("            if self.trial_running:\n                return False\n", "")),
     ),
+    Mistake(
+        # trading one order at a time hides it: only the breaker by itself shows it
+        "half-open says yes to every allow() while the trial is out",
+        "no orders while the breaker is open",
+        "said True 2 more time(s) before the trial was recorded",
+        (("            if self.trial_running:\n                return False\n", ""),),
+    ),
+    Mistake(
+        # the stale count opens it again at the next failure: one extra order gets through
+        "a failed trial closes the breaker",
+        "no orders while the breaker is open",
+        "a failed trial opens the breaker again",
+        (
+            (
+                '        if self.state == "half_open" or self.failures >= FAILURE_THRESHOLD:\n',
+                '        if self.state == "half_open":\n'
+                '            self.move("closed")\n'
+                "        elif self.failures >= FAILURE_THRESHOLD:\n",
+            ),
+        ),
+    ),
 ]

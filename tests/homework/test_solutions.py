@@ -85,3 +85,30 @@ def _cyrillic(text: str) -> bool:
 def test_each_task_has_at_least_six_named_mistakes(task: str) -> None:
     names = [mistake.name for mistake in MISTAKES[task].MISTAKES]
     assert len(set(names)) == len(names) >= 6
+
+
+def test_a_subscription_never_sent_is_named_where_the_rejection_is_judged() -> None:
+    # subscribe() that waits for the next connection sends the unknown symbol only later, so
+    # no rejection has come when `subscriptions` is read: the list is not blamed, the unsent
+    # subscription is.
+    late = next(
+        m for m in task2_mistakes.MISTAKES if m.name == "subscribe() waits for the next connection"
+    )
+    report = grade("task2", namespace(late.code(task2_mistakes.REFERENCE)))
+    dropped = {c.name: c for c in report.checks}["a rejected subscription is dropped, not retried"]
+    assert not dropped.passed, report
+    assert "still lists" not in dropped.actual, report
+    assert "had not rejected it" in dropped.actual, report
+
+
+def test_one_breaker_for_all_is_said_first_whatever_it_is_named() -> None:
+    # A shared breaker logged under a name of its own: no exchange's log shows it open, yet
+    # alpha stops while only beta fails; the lead names the one breaker before its symptoms.
+    shared = task3_mistakes.REFERENCE.replace(
+        "self.breakers = {name: Breaker(name, on_transition) for name in exchanges}",
+        'shared = Breaker("all", on_transition)\n'
+        "        self.breakers = {name: shared for name in exchanges}",
+    )
+    report = grade("task3", namespace(shared))
+    assert len(report.failed()) > 1, report
+    assert report.lead.startswith("one breaker for all exchanges"), report
