@@ -344,6 +344,9 @@ def _closed_while_open(seen: Observed) -> str | None:
                     name=name,
                     at=trials[0].at,
                 )
+    closed = _failed_trial_closed(seen)
+    if closed is not None:
+        return closed
     start, end = seen.outages["beta"][0]
     groups = bursts(seen.of("beta", start, end), gap=3.0)
     for group in groups[1:]:
@@ -447,6 +450,25 @@ def _shared(seen: Observed) -> str | None:
                 name=name,
                 other=others[0],
             )
+    return None
+
+
+def _failed_trial_closed(seen: Observed) -> str | None:
+    """A half-open spell whose one trial failed, ended by a move to closed."""
+    for name in NAMES:
+        for first, after in half_open_spells(seen, name):
+            trials = [o for o in seen.of(name) if first <= o.logged < after]
+            if not trials or trials[0].ok or after > len(seen.transitions):
+                continue
+            at, _name, _old, new = seen.transitions[after - 1]
+            if _state(new) == "closed":
+                return tr(
+                    "{name}'s trial order at {trial:.1f} s failed and the log shows half_open → "
+                    "closed at {at:.1f} s: a failed trial opens the breaker again",
+                    name=name,
+                    trial=trials[0].at,
+                    at=at,
+                )
     return None
 
 

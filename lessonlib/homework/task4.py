@@ -337,7 +337,35 @@ def _reliability(seen: Observed) -> str | None:
     for model, diagnosis in diagnoses:
         if all(abs(v - model(n, t)) <= 0.05 for t, n, v in wrong):
             return said + diagnosis
+    still = _unmoved(seen)
+    if still is not None:
+        name, first, last = still
+        return said + tr(
+            ": it stayed the same from {first:g} s to {last:g} s while {name} stayed connected "
+            "and its true share of time changed (counted from events instead of time)",
+            first=first,
+            last=last,
+            name=name,
+        )
     return said
+
+
+def _unmoved(seen: Observed) -> tuple[str, float, float] | None:
+    """Two samples of one exchange, with no connection change between them, at which
+    reliability() gave the same value though the true one moved: a count of events."""
+    changes: dict[str, list[float]] = {}
+    for name, spans in seen.outages.items():
+        changes[name] = [seen.first_up.get(name, 0.0)] + [t for span in spans for t in span]
+    previous: dict[str, tuple[float, Any]] = {}
+    for at, name, _, value in seen.samples:
+        if name in previous and _number(value):
+            first, before = previous[name]
+            quiet = not any(first < t <= at for t in changes.get(name, []))
+            moved = abs(reliability(seen, name, at) - reliability(seen, name, first))
+            if quiet and _number(before) and before == value and moved > 2 * PERCENT_TOLERANCE:
+                return name, first, at
+        previous[name] = (at, value)
+    return None
 
 
 def _alerts_raised(seen: Observed) -> str | None:
@@ -355,7 +383,9 @@ def _alerts_raised(seen: Observed) -> str | None:
                 name=name,
                 minimum=MIN_OBSERVED,
                 reliability=reliability(seen, name, at),
-                late=tr("; the alert came only at {at:.1f} s", at=raised[0]) if raised else "",
+                late=tr("; the alert came only at check(start + {at:g})", at=raised[0])
+                if raised
+                else "",
             )
         if not raised or raised[0] > at + ALERT_DELAY:
             late = tr("; the alert came only at {at:.1f} s", at=raised[0]) if raised else ""

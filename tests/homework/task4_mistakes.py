@@ -32,6 +32,24 @@ MISTAKES = [
         ),
     ),
     Mistake(
+        # a share of events weighted its own way: no known model fits, yet it never moves
+        # while the connection's state stays put
+        "reliability from events, weighted",
+        "reliability in percent of time",
+        "counted from events instead of time",
+        (
+            (
+                "        watched = at - self.start\n"
+                "        return 100.0 * self.uptime(exchange, at)",
+                "        health = self.exchanges[exchange]\n"
+                "        ups = health.disconnections + (1 if health.connected else 0)\n"
+                "        return 100.0 * (ups - health.disconnections / 2) / max(1, ups)\n"
+                "        watched = at - self.start\n"
+                "        return 100.0 * self.uptime(exchange, at)",
+            ),
+        ),
+    ),
+    Mistake(
         "an alert that flaps",
         "the alert does not flap",
         "flaps",
