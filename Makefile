@@ -4,9 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 LAB_ARGS ?=
 PYTEST_ARGS ?=
-# Tests wait on kernels, sockets and browsers more than on the CPU: four files at once on two
-# cores (a file's tests share one process, so a module's costly fixture is made once).
+# Tests wait on kernels, sockets and browsers more than on the CPU: four workers on two cores.
+# Tests that share a costly fixture (a graded class, a JupyterLab) stay in one worker, so that
+# it is made once (tests/conftest.py groups them); all others go to whichever worker is free.
 JOBS ?= 4
+# The suite starts well over a hundred Python processes (kernels, the grader's workers); where
+# the environment asks for no bytecode to be written, each would compile the course's modules
+# anew (half a CPU-second each). The suite's __pycache__ folders are ignored by git.
+unexport PYTHONDONTWRITEBYTECODE
 # The suite's Hypothesis profile (tests/conftest.py): no deadline, so a busy machine cannot
 # fail an example that a quiet one passes.
 export HYPOTHESIS_PROFILE ?= suite
@@ -82,7 +87,7 @@ lint: $(VENV)/.test-installed  ## ruff on the library, tests, benchmarks and not
 	$(BIN)/ruff format --check lessonlib tests bench scripts notebooks exercises
 
 test: lint  ## create .venv if needed, install, run ruff and the whole test suite
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 stress-test: $(VENV)/.test-installed  ## make test while stress-ng keeps both cores 50% busy
 	@command -v stress-ng >/dev/null || { echo "make stress-test needs stress-ng" \

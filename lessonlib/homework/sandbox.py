@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapp
 from dataclasses import dataclass
 from typing import Any
 
-import looptime
+from ..vtime import looptime  # imported there without looptime's pytest fixture
 
 KEEP_OUTPUT = 2_000  # characters of printed output kept for the report
 

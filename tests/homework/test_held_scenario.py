@@ -5,6 +5,8 @@ a record forged in the student's process is worth nothing there."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import socket
 import subprocess
@@ -27,29 +29,42 @@ SEED = 4242
 def held_report(task: str, code: str, seed: int = SEED) -> Report:
     """The report on ``code`` run here, with ``task``'s scenario held by another process (as
     the grader's worker holds it) and reached over a loopback socket."""
-    grader = subprocess.Popen(
-        [sys.executable, "-c", GRADER_SIDE, task, str(seed)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert grader.stdout is not None
+    grader = _grader_side()
+    assert grader.stdin is not None and grader.stdout is not None
+    grader.stdin.write(f"{task} {seed}\n")
+    grader.stdin.flush()
     port = int(grader.stdout.readline())
     link = Link(socket.create_connection(("127.0.0.1", port), timeout=30))
     far_client.play(link, "token", namespace(code))
     link.close()
     observed = json.loads(grader.stdout.readline())
-    assert grader.wait(60) == 0
     return checks.conclude(task, seed, observed)
+
+
+@functools.cache
+def _grader_side() -> subprocess.Popen[str]:
+    """The grader's side, in a process of its own that holds one scenario after another (one
+    per line of "task seed" it reads), so that each case does not pay for a new interpreter."""
+    grader = subprocess.Popen(
+        [sys.executable, "-c", GRADER_SIDE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    atexit.register(grader.kill)
+    return grader
 
 
 GRADER_SIDE = """
 import json, sys
 from lessonlib.grade.held import Held
-held = Held.start(sys.argv[1], int(sys.argv[2]), "token")
-print(held.port, flush=True)
-held.wait()
-print(json.dumps(held.stop()), flush=True)
+for line in sys.stdin:
+    task, seed = line.split()
+    held = Held.start(task, int(seed), "token")
+    print(held.port, flush=True)
+    held.wait()
+    print(json.dumps(held.stop()), flush=True)
 """
 
 
