@@ -72,7 +72,9 @@ def observe(task: str, namespace: Mapping[str, Any], seed: int) -> dict[str, Any
     except NotReady as error:
         return {"task": task, "not_ready": str(error), "real_seconds": _since(started)}
     student_globals = [namespace] if isinstance(namespace, MutableMapping) else []
-    result = sandbox.run(main, namespaces=student_globals)
+    result = sandbox.run(
+        main, namespaces=student_globals, random_seed=sandbox.random_seed_for(task, seed)
+    )
     if isinstance(result.error, NotReady):
         return {"task": task, "not_ready": str(result.error), "real_seconds": _since(started)}
     return {

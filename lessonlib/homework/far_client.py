@@ -37,7 +37,11 @@ def play(link: Link, token: str, namespace: Mapping[str, Any]) -> dict[str, Any]
     method = start.get("method", "run")
     player = _Player(link, cls, list(start["args"]), None if method is None else str(method))
     globals_ = [namespace] if isinstance(namespace, dict) else []
-    result = sandbox.run(player.main, namespaces=globals_, loop_factory=player.new_loop)
+    chosen = start.get("random")
+    random_seed = chosen if isinstance(chosen, int) and not isinstance(chosen, bool) else None
+    result = sandbox.run(
+        player.main, namespaces=globals_, loop_factory=player.new_loop, random_seed=random_seed
+    )
     summary = {
         "blocking_sleeps": result.blocking_sleeps,
         "printed": result.printed,

@@ -40,7 +40,7 @@ def observe(task: str, seed: int, link: Link) -> dict[str, Any]:
     (which has said hello); the observation, as `checks.observe` gives it."""
     module = HELD[task]
     started = time.perf_counter()
-    far = FarClient(link, module.FAR_CLIENT)
+    far = FarClient(link, module.FAR_CLIENT | {"random": sandbox.random_seed_for(task, seed)})
     calls_itself = "method" in module.FAR_CLIENT and module.FAR_CLIENT["method"] is None
     main, seen = module.script(seed, far.build if calls_itself else far.bind)
     result = sandbox.run(main, budget=SERVER_BUDGET)

@@ -24,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import hashlib
 import io
+import random
 import sys
 import threading
 import time
@@ -273,11 +275,13 @@ def run(
     budget: Budget | None = None,
     namespaces: Iterable[MutableMapping[str, Any]] = (),
     loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+    random_seed: int | None = None,
 ) -> RunResult:
     """Run ``main()`` on a fresh virtual-time loop in a sandbox thread within ``budget`` (turns
     of the loop, not seconds, so that a busy machine cannot change the outcome); never hangs.
     ``namespaces`` are the student's globals, whose names for the clocks are rebound;
-    ``loop_factory`` makes the loop when its time is kept elsewhere (see `lockstep`)."""
+    ``loop_factory`` makes the loop when its time is kept elsewhere (see `lockstep`);
+    ``random_seed`` seeds the `random` module for the run (see `random_seed_for`)."""
     budget = budget or Budget()
     sandbox = _Sandbox()
     result = RunResult()
@@ -307,7 +311,7 @@ def run(
             _local.sandbox = None
 
     real_clock = time.perf_counter
-    with _patched(), _rebound(namespaces):
+    with _patched(), _rebound(namespaces), _seeded(random_seed):
         started = real_clock()
         thread = threading.Thread(target=target, name="homework-check", daemon=True)
         thread.start()
@@ -321,6 +325,29 @@ def run(
     result.printed = sandbox.printed
     result.output = sandbox.output.getvalue()
     return result
+
+
+def random_seed_for(task: str, seed: int) -> int:
+    """The seed of the `random` module while a check of ``task`` runs on scenario ``seed``:
+    code that draws its jitter from `random` then gets the same verdict on every run of one
+    seed (a rerun repeats a grade), and the number tells nothing of the scenario's seed (the
+    kernel of a held scenario is given this, never the seed)."""
+    digest = hashlib.sha256(f"reconnect-lab/{task}/{seed}/random".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None) -> Iterator[None]:
+    """The `random` module seeded with ``seed`` for the run; its state before is put back."""
+    if seed is None:
+        yield
+        return
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
 
 
 def _watch(

@@ -194,3 +194,33 @@ def test_a_single_failure_has_no_lead() -> None:
     report = grade("task1", namespace(code))
     assert len(report.failed()) == 1
     assert report.lead == ""
+
+
+def test_code_that_draws_its_jitter_from_random_gets_one_verdict_per_seed() -> None:
+    # A cap of 60 s with random jitter: whether the reconnect after the long outage comes
+    # late depends on the draws. The check seeds `random` from its own seed, so each run of
+    # one seed judges the same draws, and the kernel's `random` is left as it was.
+    import random
+
+    jittery = (
+        source("task1_reference")
+        .replace("MAX_DELAY = 30.0", "MAX_DELAY = 60.0")
+        .replace("import json\n", "import json\nimport random\n")
+        .replace(
+            "await asyncio.sleep(delay)", "await asyncio.sleep(delay * random.uniform(0.8, 1))"
+        )
+    )
+    random.seed(7)
+    before = random.getstate()
+    verdicts = {
+        seed: {
+            tuple(
+                (c.name, c.points, c.actual)
+                for c in grade("task1", namespace(jittery), seed=seed).checks
+            )
+            for _ in range(3)
+        }
+        for seed in (None, 3)
+    }
+    assert all(len(runs) == 1 for runs in verdicts.values()), verdicts
+    assert random.getstate() == before
