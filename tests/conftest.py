@@ -21,6 +21,7 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under `--dist loadgroup` (`make test`), tests that share a costly fixture of the suite's
     own, made once per module or per session (a graded class, a JupyterLab), run in one
@@ -46,8 +47,8 @@ def _shared_fixture_group(item: pytest.Item) -> str | None:
     if not shared:
         return None
     if any(scope == "module" for scope, _, _ in shared):
-        return item.nodeid.split("::")[0]  # one module's tests together
-    return "+".join(sorted(f"{baseid}::{name}" for _, baseid, name in shared))
+        return item.path.stem  # one module's tests together
+    return "+".join(sorted(name for _, _, name in shared))
 
 
 def _is_the_suites(fixture: object) -> bool:
