@@ -25,6 +25,7 @@ from ..exchange.memory import InMemoryExchange
 from ..i18n import Text, tr
 from .harness import (
     Ending,
+    NotReady,
     Scenario,
     StudentTask,
     construct,
@@ -178,12 +179,19 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
             seen.ending = student.ending
             seen.ignored_cancel = student.ignored_cancel
         # Then one breaker by itself, its times counted from when it is made.
-        await _probe(construct(breaker_class, PROBE, lambda *move: None), seen.probe)
+        try:
+            alone = construct(breaker_class, PROBE, lambda *move: None)
+        except NotReady as error:
+            seen.probe.append((0.0, "__init__", None, str(error)))
+        else:
+            await _probe(alone, seen.probe)
 
     return main, seen
 
 
-PROBE = "delta"  # the name of the breaker the check drives by itself, apart from the system
+# The breaker the check drives by itself, apart from the system: an exchange's name (a breaker
+# may look its settings up by name), a fresh object all the same.
+PROBE = "beta"
 
 
 class _ProbeEnded(Exception):
@@ -480,6 +488,8 @@ def probe_finding(seen: Observed, phase: str) -> str | None:
     raised = next(((at, a, e) for at, a, _, e in seen.probe if e), None)
     if raised is not None:
         at, action, error = raised
+        if action == "__init__":
+            return error
         return tr(
             "{call} raised {error}, {at:.1f} s after it was made",
             call=f"Breaker({PROBE!r}, on_transition).{action}()",
@@ -502,7 +512,7 @@ def probe_finding(seen: Observed, phase: str) -> str | None:
                 "after its first failure) and then said True {count} more time(s) before the "
                 "trial was recorded: one trial, the others refused until it has succeeded or "
                 "failed",
-                name=f"Breaker({PROBE!r})",
+                name=f"Breaker({PROBE!r}, on_transition)",
                 at=log[trial][0],
                 count=len(again),
             )
@@ -510,7 +520,7 @@ def probe_finding(seen: Observed, phase: str) -> str | None:
             return tr(
                 "{name} alone: its trial failed ({at:.1f} s after its first failure) and "
                 "allow() still said True right after: a failed trial opens the breaker again",
-                name=f"Breaker({PROBE!r})",
+                name=f"Breaker({PROBE!r}, on_transition)",
                 at=failed[0][0],
             )
         return None
@@ -522,7 +532,7 @@ def probe_finding(seen: Observed, phase: str) -> str | None:
         return tr(
             "{name} alone: its trial succeeded ({at:.1f} s after its first failure) and "
             "allow() then said False: a successful trial closes the breaker",
-            name=f"Breaker({PROBE!r})",
+            name=f"Breaker({PROBE!r}, on_transition)",
             at=log[succeeded][0],
         )
     return None

@@ -144,6 +144,21 @@ VARIANTS = [
         ),
     ),
     Variant(
+        "task3",
+        "settings looked up by the exchange's name",
+        (
+            (
+                "FAILURE_THRESHOLD = 3\n",
+                'FAILURES = {"alpha": 3, "beta": 4, "gamma": 5}\nFAILURE_THRESHOLD = 3\n',
+            ),
+            (
+                "        self.failures += 1\n",
+                "        self.failures += 1\n        limit = FAILURES[self.name]\n",
+            ),
+            ("self.failures >= FAILURE_THRESHOLD:", "self.failures >= limit:"),
+        ),
+    ),
+    Variant(
         "task4",
         "metrics rounded for display (seconds and percent to one decimal)",
         (
