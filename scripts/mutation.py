@@ -5,8 +5,8 @@ A mutant is killed when the check takes points off it on the public seed or on o
 seed. A surviving mutant is a wrong solution the check passes, unless it is equivalent (it
 behaves as the reference does for every rule the task states): those are listed, with the
 reason, in tests/homework/MUTANTS.md. `make mutation` runs this (slow: minutes a task); it
-prints the score of each task and the survivors that MUTANTS.md does not explain, and fails
-when there are any.
+prints the score of each task, the survivors that MUTANTS.md does not explain and the mutants
+it lists that are now killed, and fails when there are any.
 
     python scripts/mutation.py [task1 ...]           run and report
     python scripts/mutation.py --judge TASK FILE     the test command: exit 0 on full marks
@@ -158,7 +158,8 @@ def main() -> int:
     if unknown:
         parser.error(f"tasks must be among {', '.join(TASKS)}, got {', '.join(unknown)}")
     equivalents = listed_equivalents()
-    unexplained = []
+    unexplained: list[Mutant] = []
+    stale: list[Mutant] = []
     with tempfile.TemporaryDirectory(prefix="mutation-") as temporary:
         work = args.work or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
@@ -177,7 +178,15 @@ def main() -> int:
                 if mutant not in listed:
                     print("  survived, not in MUTANTS.md:", mutant.listing(), flush=True)
             unexplained += [m for m in survivors if m not in listed]
-    return 1 if unexplained else 0
+            # a listed survivor that a check now kills: MUTANTS.md must lose its line
+            surviving = {m.key for m in survivors}
+            killed_now = [
+                m for m in mutants if m.killed and m.key in equivalents and m.key not in surviving
+            ]
+            for mutant in killed_now:
+                print("  killed, yet listed in MUTANTS.md:", mutant.listing(), flush=True)
+            stale += killed_now
+    return 1 if unexplained or stale else 0
 
 
 if __name__ == "__main__":
