@@ -341,8 +341,8 @@ def _reliability(seen: Observed) -> str | None:
     if still is not None:
         name, first, last = still
         return said + tr(
-            ": it stayed the same from {first:g} s to {last:g} s while {name} stayed connected "
-            "and its true share of time changed (counted from events instead of time)",
+            ": it stayed the same from {first:g} s to {last:g} s, while {name}'s connection did "
+            "not change and its true share of time did (counted from events instead of time)",
             first=first,
             last=last,
             name=name,
