@@ -33,25 +33,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _shared_fixture_group(item: pytest.Item) -> str | None:
+    """The group of ``item``: its module's when it uses a module fixture of the suite's, the
+    names of the session fixtures of the suite's it uses, else none. The suite's fixtures are
+    those with a base id (a conftest or a test module); pytest's and plugins' have none."""
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
         return None
-    shared = []
+    shared = set()
     for name in info.names_closure:
         definitions = info.name2fixturedefs.get(name)
-        if not definitions:
-            continue
-        fixture = definitions[-1]
-        if fixture.scope in ("module", "package", "session") and _is_the_suites(fixture):
-            shared.append((fixture.scope, fixture.baseid, name))
-    if not shared:
-        return None
-    if any(scope == "module" for scope, _, _ in shared):
-        return item.path.stem  # one module's tests together
-    return "+".join(sorted(name for _, _, name in shared))
-
-
-def _is_the_suites(fixture: object) -> bool:
-    """Defined in tests/ (a conftest or a test module), not by pytest or a plugin."""
-    module = getattr(getattr(fixture, "func", None), "__module__", "") or ""
-    return bool(getattr(fixture, "baseid", "")) and not module.startswith(("_pytest", "pytest"))
+        if definitions and definitions[-1].baseid:
+            scope = definitions[-1].scope
+            if scope == "module":
+                return item.path.stem  # one module's tests together
+            if scope in ("package", "session"):
+                shared.add(name)
+    return "+".join(sorted(shared)) or None

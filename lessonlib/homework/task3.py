@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import itertools
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,6 +192,7 @@ def scenario(namespace: Mapping[str, Any], seed: int) -> tuple[Scenario, Observe
 # The breaker the check drives by itself, apart from the system: an exchange's name (a breaker
 # may look its settings up by name), a fresh object all the same.
 PROBE = "beta"
+ALONE = f"Breaker({PROBE!r}, on_transition)"  # how the messages call it
 
 
 class _ProbeEnded(Exception):
@@ -274,6 +275,14 @@ def half_open_spells(seen: Observed, venue: str) -> list[tuple[int, int]]:
     return spells
 
 
+def half_open_trials(seen: Observed) -> Iterator[tuple[str, int, list[Order]]]:
+    """Each exchange's half-open spells: its name, the log entry after the spell, and the
+    orders sent during it (in the log's order of events)."""
+    for name in NAMES:
+        for first, after in half_open_spells(seen, name):
+            yield name, after, [o for o in seen.of(name) if first <= o.logged < after]
+
+
 def bursts(orders: list[Order], gap: float = 1.0) -> list[list[Order]]:
     """Orders grouped where they follow each other within ``gap`` seconds."""
     groups: list[list[Order]] = []
@@ -340,18 +349,16 @@ def _closed_while_open(seen: Observed) -> str | None:
         )
     if not seen.outages:
         return not_reached(seen.ending)
-    for name in NAMES:
-        for first, after in half_open_spells(seen, name):
-            trials = [o for o in seen.of(name) if first <= o.logged < after]
-            if len(trials) > TRIALS_PER_SPELL:
-                return tr(
-                    "half-open let {count} orders to {name} through from {at:.1f} s, before "
-                    "the trial was recorded (a trial is one order: refuse the others until it "
-                    "has succeeded or failed)",
-                    count=len(trials),
-                    name=name,
-                    at=trials[0].at,
-                )
+    for name, _after, trials in half_open_trials(seen):
+        if len(trials) > TRIALS_PER_SPELL:
+            return tr(
+                "half-open let {count} orders to {name} through from {at:.1f} s, before "
+                "the trial was recorded (a trial is one order: refuse the others until it "
+                "has succeeded or failed)",
+                count=len(trials),
+                name=name,
+                at=trials[0].at,
+            )
     closed = _failed_trial_closed(seen)
     if closed is not None:
         return closed
@@ -463,20 +470,18 @@ def _shared(seen: Observed) -> str | None:
 
 def _failed_trial_closed(seen: Observed) -> str | None:
     """A half-open spell whose one trial failed, ended by a move to closed."""
-    for name in NAMES:
-        for first, after in half_open_spells(seen, name):
-            trials = [o for o in seen.of(name) if first <= o.logged < after]
-            if not trials or trials[0].ok or after > len(seen.transitions):
-                continue
-            at, _name, _old, new = seen.transitions[after - 1]
-            if _state(new) == "closed":
-                return tr(
-                    "{name}'s trial order at {trial:.1f} s failed and the log shows half_open → "
-                    "closed at {at:.1f} s: a failed trial opens the breaker again",
-                    name=name,
-                    trial=trials[0].at,
-                    at=at,
-                )
+    for name, after, trials in half_open_trials(seen):
+        if not trials or trials[0].ok or after > len(seen.transitions):
+            continue
+        at, _name, _old, new = seen.transitions[after - 1]
+        if _state(new) == "closed":
+            return tr(
+                "{name}'s trial order at {trial:.1f} s failed and the log shows half_open → "
+                "closed at {at:.1f} s: a failed trial opens the breaker again",
+                name=name,
+                trial=trials[0].at,
+                at=at,
+            )
     return None
 
 
@@ -492,14 +497,14 @@ def probe_finding(seen: Observed, phase: str) -> str | None:
             return error
         return tr(
             "{call} raised {error}, {at:.1f} s after it was made",
-            call=f"Breaker({PROBE!r}, on_transition).{action}()",
+            call=f"{ALONE}.{action}()",
             error=error,
             at=at,
         )
-    refused = [i for i, (_, a, v) in enumerate(log) if a == "allow" and v is not True]
-    if not refused:
+    refused = next((i for i, (_, a, v) in enumerate(log) if a == "allow" and v is not True), None)
+    if refused is None:
         return None  # never opened: judged on the system
-    trial = next((i for i in range(refused[0], len(log)) if log[i][1:] == ("allow", True)), None)
+    trial = next((i for i in range(refused, len(log)) if log[i][1:] == ("allow", True)), None)
     if trial is None:
         return None  # never tried again: judged on the system
     after = log[trial + 1 : trial + 3]
@@ -512,7 +517,7 @@ def probe_finding(seen: Observed, phase: str) -> str | None:
                 "after its first failure) and then said True {count} more time(s) before the "
                 "trial was recorded: one trial, the others refused until it has succeeded or "
                 "failed",
-                name=f"Breaker({PROBE!r}, on_transition)",
+                name=ALONE,
                 at=log[trial][0],
                 count=len(again),
             )
@@ -520,7 +525,7 @@ def probe_finding(seen: Observed, phase: str) -> str | None:
             return tr(
                 "{name} alone: its trial failed ({at:.1f} s after its first failure) and "
                 "allow() still said True right after: a failed trial opens the breaker again",
-                name=f"Breaker({PROBE!r}, on_transition)",
+                name=ALONE,
                 at=failed[0][0],
             )
         return None
@@ -532,7 +537,7 @@ def probe_finding(seen: Observed, phase: str) -> str | None:
         return tr(
             "{name} alone: its trial succeeded ({at:.1f} s after its first failure) and "
             "allow() then said False: a successful trial closes the breaker",
-            name=f"Breaker({PROBE!r}, on_transition)",
+            name=ALONE,
             at=log[succeeded][0],
         )
     return None

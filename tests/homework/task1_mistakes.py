@@ -6,6 +6,14 @@ from homework_solutions import Mistake, source
 
 REFERENCE = source("task1_reference")
 
+# A cap of 60 s with jitter drawn from `random`: whether the reconnect after the long outage
+# comes late depends on the draws (a wrong solution whose points the draws could change).
+JITTER_FROM_RANDOM = (
+    REFERENCE.replace("MAX_DELAY = 30.0", "MAX_DELAY = 60.0")
+    .replace("import json\n", "import json\nimport random\n")
+    .replace("await asyncio.sleep(delay)", "await asyncio.sleep(delay * random.uniform(0.8, 1))")
+)
+
 RETRY_WAIT = """\
                 await asyncio.sleep(delay)
                 delay = min(delay * MULTIPLIER, MAX_DELAY)

@@ -85,12 +85,8 @@ class FeedClient:
         while True:
             pass
 """
-CASES[("task1", "jitter from random, capped at 60 s")] = (  # the same draws held or not
-    source("task1_reference")
-    .replace("MAX_DELAY = 30.0", "MAX_DELAY = 60.0")
-    .replace("import json\n", "import json\nimport random\n")
-    .replace("await asyncio.sleep(delay)", "await asyncio.sleep(delay * random.uniform(0.8, 1))")
-)
+# the same draws from `random`, held or not
+CASES[("task1", "jitter from random, capped at 60 s")] = task1_mistakes.JITTER_FROM_RANDOM
 CASES[("task4", "reference")] = source("task4_reference")
 CASES[("task4", "alternative")] = source("task4_alternative")
 CASES |= {("task4", m.name): m.code(task4_mistakes.REFERENCE) for m in task4_mistakes.MISTAKES}
