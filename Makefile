@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 LAB_ARGS ?=
 PYTEST_ARGS ?=
-# Tests wait on kernels, sockets and browsers more than on the CPU: four workers on two cores.
+# Four workers on two cores: while one waits on a kernel, a socket or a browser, another computes.
 # Tests that share a costly fixture (a graded class, a JupyterLab) stay in one worker, so that
 # it is made once (tests/conftest.py groups them); all others go to whichever worker is free.
 JOBS ?= 4
